@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from hooks_manager.main import main
+
+raise SystemExit(main())

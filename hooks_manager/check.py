@@ -1,0 +1,77 @@
+"""The check: for each project, read its files from a source, scan them, judge the graph."""
+
+from __future__ import annotations
+
+from hooks_manager.config import Project, Settings
+from hooks_manager.graph import Problem, Record, Verdict, analyze
+from hooks_manager.scan import filename_warning, scan
+from hooks_manager.sources import File, Source
+
+
+class ProjectReport:
+    """One project's verdict plus what it was read from."""
+
+    __slots__ = ("project", "records", "source", "verdict")
+
+    def __init__(
+        self, project: Project, source: Source, records: list[Record], verdict: Verdict
+    ) -> None:
+        self.project = project
+        self.source = source
+        self.records = records
+        self.verdict = verdict
+
+
+def check_projects(
+    projects: list[Project], source: Source, settings: Settings
+) -> list[ProjectReport]:
+    return [check_project(project, source, settings) for project in projects]
+
+
+def check_project(project: Project, source: Source, settings: Settings) -> ProjectReport:
+    files, problems = source.files(project.locations, project.recursive)
+    records, file_problems, dynamic = read_records(files)
+    if dynamic and settings.static_fallback:
+        from hooks_manager.alembic_loader import load_dynamic
+
+        more, still = load_dynamic(project, source.root, dynamic)
+        records += more
+        file_problems += still
+    elif dynamic:
+        file_problems += [problem for _, problem in dynamic]
+    if len(project.locations) > 1 or project.recursive:
+        records = _in_load_order(records, files)
+    verdict = analyze(records, project.policy)
+    verdict.revision_count = len(files)
+    verdict.problems.extend(problems + file_problems)
+    return ProjectReport(project, source, records, verdict)
+
+
+def read_records(
+    files: list[File],
+) -> tuple[list[Record], list[Problem], list[tuple[File, Problem]]]:
+    """Records, problems, and the files whose values only running them could tell."""
+    records: list[Record] = []
+    problems: list[Problem] = []
+    dynamic: list[tuple[File, Problem]] = []
+    for file in files:
+        if file.problem is not None:
+            problems.append(file.problem)
+            continue
+        found = scan(file.data, file.path, file.filename)
+        if isinstance(found, Record):
+            records.append(found)
+            warning = filename_warning(found, file.filename)
+            if warning is not None:
+                problems.append(warning)
+        elif found.kind == "not-static":
+            dynamic.append((file, found))
+        else:
+            problems.append(found)
+    return records, problems, dynamic
+
+
+def _in_load_order(records: list[Record], files: list[File]) -> list[Record]:
+    # Records loaded by the slow path were appended last; put every record back in file order.
+    order = {file.path: i for i, file in enumerate(files)}
+    return sorted(records, key=lambda r: order.get(r.path, len(order)))

@@ -1,0 +1,101 @@
+"""The typer app: every command but the hot paths (`check` and `hook`, parsed in main.py so
+they never load typer). Commands parse options and call plain functions; the one error base
+becomes an exit code here and nowhere else."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hooks_manager import __version__
+from hooks_manager.errors import EXIT_INTERRUPTED, HookmanError
+
+app = typer.Typer(
+    name="hookman",
+    help="Git hooks that stop Alembic migration forks (multiple heads) before they reach main.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def run(args: list[str]) -> int:
+    """Run the typer app on ``args`` and return its exit code."""
+    from hooks_manager.main import internal_error
+
+    try:
+        app(args, prog_name="hookman", standalone_mode=False)
+    except HookmanError as exc:
+        typer.echo(exc.render(), err=True)
+        return exc.exit_code
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        typer.echo("hookman: aborted", err=True)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        typer.echo("hookman: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # click's usage errors, then bugs
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return int(exc.exit_code)
+        return internal_error(exc)
+    return 0
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hookman {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """hookman keeps every Alembic history in this repository single-headed."""
+
+
+ConfigOpt = Annotated[str | None, typer.Option("-c", "--config", help="Alembic config file "
+                                               "(like alembic -c).")]
+NameOpt = Annotated[str | None, typer.Option("-n", "--name", help="Section of the config file "
+                                             "(like alembic -n).")]
+ProjectOpt = Annotated[str | None, typer.Option("-p", "--project", help="Only this project "
+                                                "(a name from [[tool.hookman.projects]]).")]
+
+
+@app.command()
+def check(
+    staged: Annotated[bool, typer.Option("--staged", help="Check the index (what a commit "
+                                         "would record).")] = False,
+    rev: Annotated[str | None, typer.Option("--rev", help="Check the history at a commit, "
+                                            "branch or tag.")] = None,
+    against: Annotated[str | None, typer.Option("--against", help="Predict the history once "
+                                                "the current commit (or --rev) is merged with "
+                                                "REF.")] = None,
+    config: ConfigOpt = None,
+    name: NameOpt = None,
+    project: ProjectOpt = None,
+    json: Annotated[bool, typer.Option("--json", help="Print the documented JSON shape.")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print nothing when healthy.")]
+    = False,
+) -> None:
+    """Check every Alembic history: heads, bases and named problems.
+
+    Exit codes: 0 healthy, 1 problems found, 2 cannot check, 3 internal error, 4 no alembic
+    configuration found.
+    """
+    from hooks_manager.main import check_command
+
+    options: dict[str, str | bool] = {"staged": staged, "json": json, "quiet": quiet}
+    for key, value in (("rev", rev), ("against", against), ("config", config),
+                       ("name", name), ("project", project)):
+        if value is not None:
+            options[key] = value
+    raise typer.Exit(check_command(options))

@@ -1,0 +1,379 @@
+"""alembic.ini / [tool.alembic] / [tool.hookman] -> the projects to check and the settings.
+
+Read on every hook run, so editing pyproject.toml never needs a reinstall. Relative paths in an
+alembic configuration are taken from the folder of the file that holds them (alembic itself
+takes them from the current folder, which is the same folder whenever alembic is run the way
+its docs show).
+"""
+
+from __future__ import annotations
+
+import os
+
+from hooks_manager.errors import ConfigError, NoConfigError
+from hooks_manager.graph import Policy
+
+HOOK_TYPES = ("pre-commit", "pre-push", "pre-merge-commit")
+CHECK_NAMES = ("alembic-heads", "alembic-upstream", "tests")
+_SETTINGS = {
+    "hooks", "test_command", "upstream", "fetch", "auto_merge", "required", "allowed_heads",
+    "heads_per_branch_label", "static_fallback", "projects",
+}
+_PROJECT_KEYS = {"name", "config", "section", "toml", "allowed_heads", "heads_per_branch_label"}
+
+
+class Project:
+    """One alembic history: where its files live and what it allows."""
+
+    __slots__ = ("config_path", "locations", "name", "policy", "recursive", "script_location",
+                 "section", "toml_path")
+
+    def __init__(
+        self,
+        name: str,
+        config_path: str | None,
+        toml_path: str | None,
+        section: str,
+        script_location: str,
+        locations: list[str],
+        recursive: bool,
+        policy: Policy,
+    ) -> None:
+        self.name = name
+        self.config_path = config_path  # absolute path of the .ini, if any
+        self.toml_path = toml_path  # absolute path of the pyproject.toml with [tool.alembic]
+        self.section = section
+        self.script_location = script_location
+        self.locations = locations  # absolute version folders, in alembic's order
+        self.recursive = recursive
+        self.policy = policy
+
+
+class Settings:
+    """[tool.hookman], with defaults for everything it does not say."""
+
+    __slots__ = ("allowed_heads", "auto_merge", "fetch", "heads_per_branch_label", "hooks",
+                 "path", "projects", "required", "static_fallback", "test_command", "upstream")
+
+    def __init__(self, table: dict[str, object], path: str | None) -> None:
+        self.path = path
+        where = f"[tool.hookman] in {path}" if path else "[tool.hookman]"
+        unknown = sorted(set(table) - _SETTINGS)
+        if unknown:
+            raise ConfigError(f"{where}: unknown setting {', '.join(unknown)}",
+                              hint=f"known settings: {', '.join(sorted(_SETTINGS))}")
+        self.hooks = _str_list(table, "hooks", where, list(HOOK_TYPES))
+        bad = sorted(set(self.hooks) - set(HOOK_TYPES))
+        if bad:
+            raise ConfigError(f"{where}: hooks has {', '.join(bad)}; "
+                              f"choose from {', '.join(HOOK_TYPES)}")
+        self.test_command = _opt_str(table, "test_command", where)
+        self.upstream = _opt_str(table, "upstream", where)
+        self.fetch = _bool(table, "fetch", where)
+        self.auto_merge = _bool(table, "auto_merge", where)
+        self.static_fallback = _bool(table, "static_fallback", where)
+        self.heads_per_branch_label = _bool(table, "heads_per_branch_label", where)
+        self.allowed_heads = frozenset(_str_list(table, "allowed_heads", where, []))
+        self.required = _required(table, where)
+        self.projects = _project_tables(table, where)
+
+    def policy(self, table: dict[str, object] | None = None, where: str = "") -> Policy:
+        table = table or {}
+        allowed = self.allowed_heads | frozenset(_str_list(table, "allowed_heads", where, []))
+        per_label = self.heads_per_branch_label or _bool(table, "heads_per_branch_label", where)
+        return Policy(allowed, per_label)
+
+
+def _required(table: dict[str, object], where: str) -> frozenset[str]:
+    value = table.get("required", False)
+    if value is True:
+        return frozenset(CHECK_NAMES)
+    if value is False:
+        return frozenset()
+    names = _str_list(table, "required", where, [])
+    bad = sorted(set(names) - set(CHECK_NAMES))
+    if bad:
+        raise ConfigError(f"{where}: required names {', '.join(bad)}; "
+                          f"use true or a list of {', '.join(CHECK_NAMES)}")
+    return frozenset(names)
+
+
+def _project_tables(table: dict[str, object], where: str) -> list[dict[str, object]]:
+    value = table.get("projects", [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{where}: projects must be an array of tables "
+                          "([[tool.hookman.projects]])")
+    for item in value:
+        unknown = sorted(set(item) - _PROJECT_KEYS)
+        if unknown:
+            raise ConfigError(f"{where}: [[tool.hookman.projects]] has unknown key "
+                              f"{', '.join(unknown)}; known: {', '.join(sorted(_PROJECT_KEYS))}")
+        if not isinstance(item.get("config", item.get("toml")), str):
+            raise ConfigError(f"{where}: each [[tool.hookman.projects]] needs `config` (an "
+                              "alembic.ini path) or `toml` (a pyproject.toml with [tool.alembic])")
+    return value
+
+
+def _str_list(table: dict[str, object], key: str, where: str, default: list[str]) -> list[str]:
+    value = table.get(key, default)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {key} must be a list of strings")
+    return value
+
+
+def _opt_str(table: dict[str, object], key: str, where: str) -> str | None:
+    value = table.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{where}: {key} must be a string")
+    return value
+
+
+def _bool(table: dict[str, object], key: str, where: str) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {key} must be true or false")
+    return value
+
+
+# --- reading files -----------------------------------------------------------------------------
+
+
+def read_pyproject(root: str) -> tuple[dict[str, object], dict[str, object], str | None]:
+    """([tool.hookman], [tool.alembic], path) of root/pyproject.toml; empty tables if absent."""
+    path = os.path.join(root, "pyproject.toml")
+    tool = _read_tool_tables(path)
+    if tool is None:
+        return {}, {}, None
+    return _table(tool, "hookman", path), _table(tool, "alembic", path), path
+
+
+def _read_tool_tables(path: str) -> dict[str, object] | None:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from exc
+    # tomllib costs ~7 ms to import; a file that never says either name has nothing for us.
+    if b"hookman" not in data and b"alembic" not in data:
+        return {}
+    import tomllib
+
+    try:
+        parsed = tomllib.loads(data.decode())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})",
+                          hint="fix the file; hookman reads [tool.hookman] from it") from exc
+    tool = parsed.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table")
+    return tool
+
+
+def _table(tool: dict[str, object], name: str, path: str) -> dict[str, object]:
+    value = tool.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [tool.{name}] must be a table")
+    return value
+
+
+def load_settings(root: str) -> tuple[Settings, dict[str, object], str | None]:
+    hookman, alembic_toml, path = read_pyproject(root)
+    return Settings(hookman, path), alembic_toml, path
+
+
+def find_projects(
+    root: str,
+    settings: Settings,
+    alembic_toml: dict[str, object],
+    toml_path: str | None,
+    config: str | None = None,
+    section: str | None = None,
+) -> list[Project]:
+    """The alembic projects to check: -c/-n, else [tool.hookman] projects, else alembic.ini or
+    [tool.alembic] at the root."""
+    if config is not None or section is not None:
+        ini = os.path.abspath(config or os.environ.get("ALEMBIC_CONFIG", "alembic.ini"))
+        if not os.path.isfile(ini):
+            raise NoConfigError(f"{config or ini}: no such alembic configuration file")
+        return [_load_project("alembic" if section in (None, "alembic") else section, ini,
+                              _sibling_toml(ini), section or "alembic", settings.policy())]
+    if settings.projects:
+        return [_listed_project(root, item, settings) for item in settings.projects]
+    env_ini = os.environ.get("ALEMBIC_CONFIG")
+    ini = os.path.abspath(env_ini) if env_ini else os.path.join(root, "alembic.ini")
+    if os.path.isfile(ini):
+        return [_load_project("alembic", ini, toml_path if alembic_toml else None, "alembic",
+                              settings.policy())]
+    if alembic_toml and toml_path:
+        return [_load_project("alembic", None, toml_path, "alembic", settings.policy(),
+                              alembic_toml)]
+    raise NoConfigError(
+        f"no alembic configuration found in {root} (looked for alembic.ini and "
+        "[tool.alembic] in pyproject.toml)",
+        hint="run hookman from the project root, pass -c PATH, or list the projects under "
+             "[[tool.hookman.projects]] in pyproject.toml")
+
+
+def _listed_project(root: str, item: dict[str, object], settings: Settings) -> Project:
+    where = f"[[tool.hookman.projects]] in {settings.path}"
+    config = item.get("config")
+    toml = item.get("toml")
+    section = item.get("section", "alembic")
+    if not isinstance(section, str):
+        raise ConfigError(f"{where}: section must be a string")
+    ini = os.path.join(root, config) if isinstance(config, str) else None
+    toml_file = os.path.join(root, toml) if isinstance(toml, str) else None
+    if ini is not None and not os.path.isfile(ini):
+        raise ConfigError(f"{where}: config = {config!r}: no such file")
+    if ini is not None and toml_file is None:
+        toml_file = _sibling_toml(ini)
+    name = item.get("name") or (config or toml)
+    assert isinstance(name, str)
+    return _load_project(name, ini, toml_file, section, settings.policy(item, where))
+
+
+def _sibling_toml(ini: str) -> str | None:
+    path = os.path.join(os.path.dirname(ini), "pyproject.toml")
+    return path if os.path.isfile(path) else None
+
+
+def _load_project(
+    name: str,
+    ini: str | None,
+    toml_path: str | None,
+    section: str,
+    policy: Policy,
+    alembic_toml: dict[str, object] | None = None,
+) -> Project:
+    options = _read_ini(ini, section) if ini else {}
+    if alembic_toml is None and toml_path:
+        tool = _read_tool_tables(toml_path) or {}
+        alembic_toml = _table(tool, "alembic", toml_path)
+    toml = _TomlOptions(alembic_toml or {}, toml_path)
+    if not options and not toml.table and ini:
+        raise ConfigError(f"{ini}: no [{section}] section", hint="pass -n SECTION to choose one")
+    here = os.path.dirname(ini or toml_path or ".")
+    where = ini or toml_path or "configuration"
+    script_location = options.get("script_location") or toml.text("script_location")
+    if not script_location:
+        raise ConfigError(f"{where}: no script_location in [{section}]",
+                          hint="alembic needs script_location to find the migrations")
+    script_dir = _resolve_location(script_location, here, where)
+    if not os.path.isdir(script_dir):
+        raise ConfigError(f"{where}: script_location {script_location!r} does not exist "
+                          f"({script_dir})", hint="create it with `alembic init` or fix the path")
+    locations = _version_locations(options, toml, here, where) or [
+        os.path.join(script_dir, "versions")]
+    recursive = _flag(options, toml, "recursive_version_locations", where)
+    return Project(name, ini, toml_path, section, script_dir, locations, recursive, policy)
+
+
+class _TomlOptions:
+    """[tool.alembic] values with %(here)s filled in, as alembic's _get_toml_config_value."""
+
+    def __init__(self, table: dict[str, object], path: str | None) -> None:
+        self.table = table
+        self.path = path
+        self.args = {"here": os.path.dirname(path or "")}
+
+    def text(self, key: str) -> str | None:
+        value = self.table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ConfigError(f"{self.path}: [tool.alembic] {key} must be a string")
+        return self._fill(value, key)
+
+    def strings(self, key: str) -> list[str] | None:
+        value = self.table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{self.path}: [tool.alembic] {key} must be a list of strings")
+        return [self._fill(v, key) for v in value]
+
+    def _fill(self, value: str, key: str) -> str:
+        try:
+            return value % self.args
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ConfigError(f"{self.path}: [tool.alembic] {key}: bad %-substitution "
+                              f"in {value!r}", hint="only %(here)s is known") from exc
+
+
+def _read_ini(ini: str, section: str) -> dict[str, str]:
+    import configparser
+
+    here = os.path.dirname(ini)
+    parser = configparser.ConfigParser({"here": here})
+    try:
+        with open(ini, encoding="utf-8") as handle:
+            parser.read_file(handle, ini)
+        if not parser.has_section(section):
+            return {}
+        return {key: parser.get(section, key) for key in parser.options(section)}
+    except (configparser.Error, UnicodeDecodeError, OSError) as exc:
+        raise ConfigError(f"{ini}: cannot be read as an alembic configuration: "
+                          f"{_one_line(exc)}", hint="fix the file; alembic would fail on it too"
+                          ) from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _resolve_location(location: str, here: str, where: str) -> str:
+    # "package:path" names a folder inside an importable package (alembic's resource form).
+    if not os.path.isabs(location) and ":" in location:
+        package, *parts = location.split(":")
+        return os.path.join(_package_dir(package, here, where), *parts)
+    return os.path.normpath(os.path.join(here, location))
+
+
+def _package_dir(package: str, here: str, where: str) -> str:
+    # Found without importing it: a top-level package's folder is known to the path finder.
+    from importlib.machinery import PathFinder
+
+    top, *rest = package.split(".")
+    spec = PathFinder.find_spec(top, [here, *__import__("sys").path])
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(f"{where}: script_location names package {package!r}, which cannot "
+                          "be found", hint="install the package or use a folder path")
+    return os.path.join(next(iter(spec.submodule_search_locations)), *rest)
+
+
+def _version_locations(
+    options: dict[str, str], toml: _TomlOptions, here: str, where: str
+) -> list[str]:
+    text = options.get("version_locations")
+    if text:
+        sep = options.get("path_separator") or options.get("version_path_separator")
+        items = _split_locations(text, sep, where)
+    else:
+        items = toml.strings("version_locations") or []
+    out = []
+    for item in items:
+        path = _resolve_location(item, here, where)
+        if path not in out:
+            out.append(path)
+    return out
+
+
+def _split_locations(text: str, sep: str | None, where: str) -> list[str]:
+    if sep is None:  # alembic's legacy rule: spaces and commas
+        return [p for p in text.replace(",", " ").split() if p]
+    chars = {"space": " ", "newline": "\n", "os": os.pathsep, ":": ":", ";": ";"}
+    if sep not in chars:
+        raise ConfigError(f"{where}: path_separator = {sep!r} is not one of "
+                          "space, newline, os, ':', ';'")
+    return [p.strip() for p in text.split(chars[sep]) if p.strip()]
+
+
+def _flag(options: dict[str, str], toml: _TomlOptions, key: str, where: str) -> bool:
+    if key in options:
+        return options[key] == "true"  # alembic compares with "true" exactly
+    value = toml.table.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: [tool.alembic] {key} must be true or false")
+    return value

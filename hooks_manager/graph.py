@@ -1,0 +1,353 @@
+"""Pure revision-graph logic: records in, heads, bases and named problems out. No I/O.
+
+The rules follow alembic's ``RevisionMap._revision_map`` step by step (see the comments), so the
+verdict is the one ``alembic upgrade head`` would reach, but every defect alembic raises or only
+warns about becomes a named problem instead of a bare exception.
+"""
+
+from __future__ import annotations
+
+ERROR = "error"
+WARNING = "warning"
+
+# alembic's Revision.verify_rev_id refuses these characters in an id.
+ILLEGAL_ID_CHARS = frozenset("@-+:")
+
+
+class Record:
+    """One revision file, as read from its bytes."""
+
+    __slots__ = ("branch_labels", "depends_on", "down_revisions", "line", "path", "revision")
+
+    # Plain slotted classes, not dataclasses: `import dataclasses` pulls in `inspect` (~10 ms),
+    # which is a third of the hook's whole budget.
+    def __init__(
+        self,
+        revision: str,
+        down_revisions: tuple[str, ...],
+        depends_on: tuple[str, ...] = (),
+        branch_labels: tuple[str, ...] = (),
+        path: str = "",
+        line: int = 0,
+    ) -> None:
+        self.revision = revision
+        self.down_revisions = down_revisions  # () for a base; ("",) stays a broken parent
+        self.depends_on = depends_on
+        self.branch_labels = branch_labels
+        self.path = path
+        self.line = line
+
+    def __repr__(self) -> str:
+        return f"Record({self.revision!r}, {self.down_revisions!r}, path={self.path!r})"
+
+
+class Problem:
+    """A defect with a stable ``kind`` (part of the JSON contract) and a sentence for people."""
+
+    __slots__ = ("kind", "line", "message", "path", "revisions", "severity")
+
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        severity: str = ERROR,
+        path: str = "",
+        line: int = 0,
+        revisions: tuple[str, ...] = (),
+    ) -> None:
+        self.kind = kind
+        self.message = message
+        self.severity = severity
+        self.path = path
+        self.line = line
+        self.revisions = revisions
+
+    def __repr__(self) -> str:
+        return f"Problem({self.kind!r}, {self.message!r})"
+
+    def as_json(self) -> dict[str, object]:
+        return {"kind": self.kind, "severity": self.severity, "message": self.message,
+                "path": self.path or None, "line": self.line or None,
+                "revisions": list(self.revisions)}
+
+
+class Policy:
+    """What a project allows beyond a single head."""
+
+    __slots__ = ("allowed_heads", "heads_per_branch_label")
+
+    def __init__(
+        self, allowed_heads: frozenset[str] = frozenset(), heads_per_branch_label: bool = False
+    ) -> None:
+        self.allowed_heads = allowed_heads
+        self.heads_per_branch_label = heads_per_branch_label
+
+
+class Verdict:
+    """The state of one history: heads as ``upgrade head`` sees them, and every problem."""
+
+    __slots__ = ("bases", "effective_heads", "heads", "labels_of", "problems", "revision_count")
+
+    def __init__(self, revision_count: int = 0) -> None:
+        self.heads: list[Record] = []
+        self.effective_heads: list[str] = []  # heads once depends_on counts too
+        self.bases: list[str] = []
+        self.problems: list[Problem] = []
+        self.revision_count = revision_count
+        self.labels_of: dict[str, frozenset[str]] = {}
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def head_ids(self) -> list[str]:
+        return [r.revision for r in self.heads]
+
+    @property
+    def forked(self) -> bool:
+        return any(p.kind == "multiple-heads" for p in self.problems)
+
+
+def analyze(records: list[Record], policy: Policy | None = None) -> Verdict:
+    """Build alembic's view of ``records`` (in alembic's load order) and name what is wrong."""
+    verdict = Verdict(revision_count=len(records))
+    records = _drop_invalid(records, verdict.problems)
+    by_id = _map_revisions(records, verdict.problems)
+    by_name = dict(by_id)
+    _map_branch_labels(records, by_name, verdict.problems)
+    deps = _resolve_dependencies(records, by_name, verdict.problems)
+    head_idx, real_head_ids, children = _link(records, by_id, by_name, deps, verdict.problems)
+    verdict.heads = [records[i] for i in head_idx]
+    verdict.effective_heads = real_head_ids
+    verdict.bases = [r.revision for r in records if not r.down_revisions]
+    if not any(p.kind == "missing-parent" for p in verdict.problems):
+        _detect_cycles(records, by_id, head_idx, deps, children, verdict.problems)
+    verdict.labels_of = _labels_of(records, by_id, children)
+    _judge_heads(verdict, policy or Policy())
+    return verdict
+
+
+def _drop_invalid(records: list[Record], problems: list[Problem]) -> list[Record]:
+    """Revisions alembic refuses to even construct (Revision.__init__ raises for these)."""
+    kept = []
+    for rec in records:
+        bad = sorted(ILLEGAL_ID_CHARS.intersection(rec.revision))
+        if bad:
+            problems.append(_p("illegal-revision-id", rec, f"revision id {rec.revision!r} "
+                               f"contains {', '.join(bad)}, which alembic does not allow"))
+        elif rec.revision in rec.down_revisions:
+            problems.append(_p("cycle", rec, f"revision {rec.revision} names itself as its "
+                               "down_revision"))
+        elif rec.revision in rec.depends_on:
+            problems.append(_p("cycle", rec, f"revision {rec.revision} depends on itself"))
+        else:
+            kept.append(rec)
+    return kept
+
+
+def _map_revisions(records: list[Record], problems: list[Problem]) -> dict[str, int]:
+    """Id -> index of the file alembic keeps: a later duplicate silently replaces the earlier."""
+    by_id: dict[str, int] = {}
+    for i, rec in enumerate(records):
+        if rec.revision in by_id:
+            first = records[by_id[rec.revision]]
+            problems.append(Problem(
+                "duplicate-revision",
+                f"revision id {rec.revision} is used by two files: {first.path} and {rec.path}; "
+                "alembic only warns and silently keeps the second",
+                path=rec.path, line=rec.line, revisions=(rec.revision,)))
+        by_id[rec.revision] = i
+    return by_id
+
+
+def _map_branch_labels(
+    records: list[Record], by_name: dict[str, int], problems: list[Problem]
+) -> None:
+    for i, rec in enumerate(records):
+        for label in rec.branch_labels:
+            if label in by_name:
+                other = records[by_name[label]]
+                problems.append(_p("duplicate-branch-label", rec,
+                                   f"branch label {label!r} of revision {rec.revision} is "
+                                   f"already used by revision {other.revision} ({other.path})"))
+                continue
+            by_name[label] = i
+
+
+def _resolve_dependencies(
+    records: list[Record], by_name: dict[str, int], problems: list[Problem]
+) -> list[tuple[str, ...]]:
+    """depends_on may name revisions or branch labels; alembic resolves both to revision ids."""
+    resolved = []
+    for rec in records:
+        ids = []
+        for dep in rec.depends_on:
+            if dep in by_name:
+                ids.append(records[by_name[dep]].revision)
+            else:
+                problems.append(_p("missing-parent", rec, f"revision {rec.revision} depends on "
+                                   f"{dep!r}, which is not present", revisions=(rec.revision, dep)))
+        resolved.append(tuple(ids))
+    return resolved
+
+
+def _link(
+    records: list[Record],
+    by_id: dict[str, int],
+    by_name: dict[str, int],
+    deps: list[tuple[str, ...]],
+    problems: list[Problem],
+) -> tuple[list[int], list[str], dict[int, set[int]]]:
+    """Wire parents to children; heads are what no kept file names as a down_revision."""
+    heads = dict.fromkeys(range(len(records)))  # an ordered set of record indexes
+    real_heads = dict.fromkeys(range(len(records)))
+    children: dict[int, set[int]] = {}
+    # Only the kept file of a duplicated id is linked (alembic iterates its map's values).
+    for i in by_id.values():
+        rec = records[i]
+        for down in dict.fromkeys(rec.down_revisions + deps[i]):
+            if down not in by_name:
+                problems.append(_p("missing-parent", rec, f"revision {rec.revision} names "
+                                   f"{down!r} as its parent, but no file has that revision",
+                                   revisions=(rec.revision, down)))
+                continue
+            parent = by_name[down]
+            children.setdefault(parent, set()).add(i)
+            if down in rec.down_revisions:
+                heads.pop(parent, None)
+            real_heads.pop(parent, None)
+    real_ids = [records[i].revision for i in real_heads]
+    return list(heads), real_ids, children
+
+
+def _detect_cycles(
+    records: list[Record],
+    by_id: dict[str, int],
+    head_idx: list[int],
+    deps: list[tuple[str, ...]],
+    children: dict[int, set[int]],
+    problems: list[Problem],
+) -> None:
+    """alembic's _detect_cycles: every revision must lie between a base and a head, first
+    along down_revision alone, then along depends_on too."""
+    if not records:
+        return
+    ups = [[by_id[d] for d in r.down_revisions if d in by_id] for r in records]
+    # alembic's nextrev: children that name the parent in down_revision (not depends_on).
+    downs = [[c for c in children.get(p, ()) if records[p].revision in records[c].down_revisions]
+             for p in range(len(records))]
+    bases = [i for i, r in enumerate(records) if not r.down_revisions]
+    stranded = set(by_id) - _ids(records, _reach(head_idx, ups) & _reach(bases, downs))
+    if not head_idx or not bases or stranded:
+        problems.append(_cycle("cycle", "down_revision", stranded or set(by_id)))
+        return
+    if not any(deps):
+        return  # no depends_on anywhere: the second pass would walk the same graph
+    all_ups = [ups[i] + [by_id[d] for d in deps[i] if d in by_id] for i in range(len(records))]
+    all_downs = [list(children.get(i, ())) for i in range(len(records))]
+    real_bases = [i for i in bases if not records[i].depends_on]
+    real_heads = [i for i in range(len(records)) if not children.get(i)]
+    stranded = set(by_id) - _ids(records, _reach(real_heads, all_ups)
+                                 & _reach(real_bases, all_downs))
+    if not real_heads or not real_bases or stranded:
+        problems.append(_cycle("dependency-cycle", "depends_on", stranded or set(by_id)))
+
+
+def _reach(start: list[int], edges: list[list[int]]) -> set[int]:
+    seen: set[int] = set()
+    todo = list(start)
+    while todo:
+        i = todo.pop()
+        if i not in seen:
+            seen.add(i)
+            todo.extend(edges[i])
+    return seen
+
+
+def _ids(records: list[Record], indexes: set[int]) -> set[str]:
+    return {records[i].revision for i in indexes}
+
+
+def _cycle(kind: str, via: str, ids: set[str]) -> Problem:
+    names = sorted(ids)
+    return Problem(kind, f"revisions {', '.join(names)} form a cycle through {via}; "
+                   "alembic refuses to load this history", revisions=tuple(names))
+
+
+def _labels_of(
+    records: list[Record], by_id: dict[str, int], children: dict[int, set[int]]
+) -> dict[str, frozenset[str]]:
+    """Each revision's branch labels, inherited by its descendants (labels own a whole line)."""
+    labels: dict[int, set[str]] = {}
+    for i in by_id.values():
+        if records[i].branch_labels:
+            for j in _descendants(i, children):
+                labels.setdefault(j, set()).update(records[i].branch_labels)
+    return {records[i].revision: frozenset(v) for i, v in labels.items()}
+
+
+def _descendants(start: int, children: dict[int, set[int]]) -> set[int]:
+    seen: set[int] = set()
+    todo = [start]
+    while todo:
+        i = todo.pop()
+        if i not in seen:
+            seen.add(i)
+            todo.extend(children.get(i, ()))
+    return seen
+
+
+def _judge_heads(verdict: Verdict, policy: Policy) -> None:
+    heads = [r for r in verdict.heads if r.revision not in policy.allowed_heads]
+    if policy.heads_per_branch_label:
+        heads = _heads_sharing_a_line(heads, verdict.labels_of)
+    if len(heads) < 2:
+        return
+    ids = tuple(r.revision for r in heads)
+    files = ", ".join(f"{r.revision} ({r.path})" for r in heads)
+    verdict.problems.insert(0, Problem(
+        "multiple-heads",
+        f"{len(heads)} heads: {files}; `alembic upgrade head` fails until they are merged",
+        revisions=ids))
+
+
+def _heads_sharing_a_line(
+    heads: list[Record], labels_of: dict[str, frozenset[str]]
+) -> list[Record]:
+    """With one head allowed per branch label, only heads that share a label (or have none)
+    still count as a fork."""
+    by_label: dict[frozenset[str], list[Record]] = {}
+    for rec in heads:
+        by_label.setdefault(labels_of.get(rec.revision, frozenset()), []).append(rec)
+    return [r for group in by_label.values() if len(group) > 1 for r in group]
+
+
+def _p(kind: str, rec: Record, message: str, revisions: tuple[str, ...] = ()) -> Problem:
+    return Problem(kind, message, path=rec.path, line=rec.line,
+                   revisions=revisions or (rec.revision,))
+
+
+def fork_points(records: list[Record], head_ids: list[str]) -> list[str]:
+    """The newest revisions every head descends from: where the history forked."""
+    parents = {r.revision: r.down_revisions for r in records}
+
+    def ancestors(rev: str) -> set[str]:
+        seen: set[str] = set()
+        todo = list(parents.get(rev, ()))
+        while todo:
+            cur = todo.pop()
+            if cur not in seen:
+                seen.add(cur)
+                todo.extend(parents.get(cur, ()))
+        return seen
+
+    if len(head_ids) < 2:
+        return []
+    common = set.intersection(*(ancestors(h) for h in head_ids))
+    older = set().union(*(ancestors(c) for c in common)) if common else set()
+    return sorted(common - older)

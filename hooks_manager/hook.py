@@ -1,0 +1,174 @@
+"""What the installed shims run: `python -m hooks_manager hook <type> [git's arguments]`.
+
+Stdlib only until a problem is found. Each hook is a short list of steps (nox's workflow
+style); a step returns None to go on or an exit code to stop with.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+
+from hooks_manager.config import HOOK_TYPES, Settings, find_projects, load_settings
+from hooks_manager.errors import EXIT_CANNOT_CHECK, EXIT_OK, EXIT_PROBLEMS, NoConfigError
+from hooks_manager.sources import Index, find_root
+
+
+class HookRun:
+    """Everything one hook invocation knows; steps read and fill it."""
+
+    __slots__ = ("alembic_toml", "args", "hook_type", "previous_code", "root", "settings",
+                 "stdin", "toml_path")
+
+    def __init__(self, hook_type: str, args: list[str], stdin: bytes, root: str) -> None:
+        self.hook_type = hook_type
+        self.args = args  # git's own arguments to the hook (pre-push: remote name and URL)
+        self.stdin = stdin  # read once: pre-push's ref lines, also replayed to a chained hook
+        self.root = root
+        self.settings: Settings | None = None
+        self.alembic_toml: dict[str, object] = {}
+        self.toml_path: str | None = None
+        self.previous_code = 0
+
+
+Step = Callable[[HookRun], "int | None"]
+
+
+def say(message: str) -> None:
+    # git shows a hook's stdout on stderr anyway; writing to stderr keeps the order intact.
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_hook(argv: list[str]) -> int:
+    if not argv or argv[0] not in HOOK_TYPES:
+        say(f"hookman: hook needs one of {', '.join(HOOK_TYPES)}")
+        return EXIT_CANNOT_CHECK
+    hook_type, args = argv[0], argv[1:]
+    # pre-push's stdin holds the ref lines; every other hook gets /dev/null from git.
+    stdin = sys.stdin.buffer.read() if hook_type == "pre-push" and sys.stdin else b""
+    run = HookRun(hook_type, args, stdin, find_root(os.getcwd()) or os.getcwd())
+    return execute(run, STEPS[hook_type])
+
+
+def execute(run: HookRun, steps: list[Step]) -> int:
+    for step in steps:
+        code = step(run)
+        if code is not None:
+            return code
+    return run.previous_code
+
+
+# --- steps shared by every hook ----------------------------------------------------------------
+
+
+def run_previous_hook(run: HookRun) -> int | None:
+    """Someone else's hook, kept at install time, runs first with the same arguments and stdin;
+    its failure stops the commit or push as it always did."""
+    from hooks_manager.chain import run_previous
+
+    code = run_previous(run.root, run.hook_type, run.args, run.stdin)
+    if code:
+        say(f"hookman: the previous {run.hook_type} hook failed (exit {code})")
+        return code
+    return None
+
+
+def load(run: HookRun) -> int | None:
+    run.settings, run.alembic_toml, run.toml_path = load_settings(run.root)
+    if run.hook_type not in run.settings.hooks:
+        return run.previous_code  # turned off in [tool.hookman] hooks
+    return None
+
+
+def honour_off_switch(run: HookRun) -> int | None:
+    assert run.settings is not None
+    if os.environ.get("HOOKMAN", "").lower() in ("0", "false", "off", "no"):
+        if run.settings.required:
+            say(f"hookman: HOOKMAN=0 ignored: {', '.join(sorted(run.settings.required))} "
+                "is required in [tool.hookman]")
+            return None
+        say(f"hookman: {run.hook_type} checks skipped (HOOKMAN=0)")
+        return EXIT_OK
+    return None
+
+
+def skipped(run: HookRun, check: str) -> bool:
+    """SKIP=alembic-heads,tests (pre-commit's convention), refused for required checks."""
+    assert run.settings is not None
+    names = {n.strip() for n in os.environ.get("SKIP", "").split(",")}
+    if check not in names:
+        return False
+    if check in run.settings.required:
+        say(f"hookman: SKIP={check} ignored: it is required in [tool.hookman]")
+        return False
+    say(f"hookman: {check} skipped (SKIP={os.environ['SKIP']})")
+    return True
+
+
+def replaying(run: HookRun) -> int | None:
+    """While a rebase or cherry-pick replays commits, each one was checked when it was made;
+    checking every step of the replay would only get in the way."""
+    git_dir = _git_dir(run.root)
+    if git_dir is None:
+        return None
+    for marker in ("rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD", "REVERT_HEAD"):
+        if os.path.exists(os.path.join(git_dir, marker)):
+            return run.previous_code
+    return None
+
+
+def _git_dir(root: str) -> str | None:
+    dot_git = os.path.join(root, ".git")
+    if os.path.isdir(dot_git):
+        return dot_git
+    try:
+        with open(dot_git, encoding="utf-8") as handle:  # a linked worktree: "gitdir: <path>"
+            text = handle.read().strip()
+    except OSError:
+        return None
+    if text.startswith("gitdir:"):
+        return os.path.join(root, text[len("gitdir:"):].strip())
+    return None
+
+
+# --- pre-commit and pre-merge-commit ----------------------------------------------------------
+
+
+def check_index(run: HookRun) -> int | None:
+    """The staged history (what the commit will record), never the work tree."""
+    from hooks_manager.check import check_projects
+
+    assert run.settings is not None
+    if skipped(run, "alembic-heads"):
+        return None
+    try:
+        projects = find_projects(run.root, run.settings, run.alembic_toml, run.toml_path)
+    except NoConfigError as exc:
+        say(f"hookman: nothing to check — {exc.message}")
+        return None
+    reports = check_projects(projects, Index(run.root), run.settings)
+    if all(r.verdict.ok for r in reports):
+        return None
+    from hooks_manager.report import render_text
+
+    what = "merge" if run.hook_type == "pre-merge-commit" else "commit"
+    say(render_text(reports, quiet=True))
+    say(f"hookman: {what} blocked. Fix the history above and {what} again "
+        "(or skip knowingly: SKIP=alembic-heads, or git's --no-verify).")
+    return EXIT_PROBLEMS
+
+
+def run_pre_push(run: HookRun) -> int | None:
+    from hooks_manager.prepush import pre_push
+
+    assert run.settings is not None
+    return pre_push(run)
+
+
+_COMMON: list[Step] = [run_previous_hook, load, honour_off_switch, replaying]
+STEPS: dict[str, list[Step]] = {
+    "pre-commit": [*_COMMON, check_index],
+    "pre-merge-commit": [*_COMMON, check_index],
+    "pre-push": [run_previous_hook, load, honour_off_switch, run_pre_push],
+}

@@ -1,0 +1,397 @@
+"""Where the bytes of revision files come from: the work tree, the index, a commit, or the
+predicted merge of two commits. Git objects are read with plumbing (one ``ls-tree`` or
+``ls-files`` and one ``cat-file --batch``), never GitPython, which is 5-10x slower here.
+
+Every source yields files in alembic's load order (per version location: a folder's files
+sorted, then its sub-folders sorted, depth first), because that order decides which file wins
+when two share a revision id.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hooks_manager.errors import ConfigError, GitError
+from hooks_manager.graph import WARNING, Problem
+
+ZERO_SHA = "0" * 40
+
+
+class File:
+    """One candidate revision file: its bytes, or the problem that kept us from them."""
+
+    __slots__ = ("data", "filename", "path", "problem")
+
+    def __init__(self, path: str, data: bytes = b"", problem: Problem | None = None) -> None:
+        self.path = path  # relative to the repository root, with "/"
+        self.filename = path.rpartition("/")[2]
+        self.data = data
+        self.problem = problem
+
+
+def is_revision_name(name: str) -> bool:
+    """alembic's _only_source_rev_file: `*.py`, not `__init__*`, not an editor's `.#*` lock."""
+    return name.endswith(".py") and not name.startswith(("__init__", ".#"))
+
+
+def _walk_key(relpath: str) -> tuple[tuple[int, str], ...]:
+    # Files (0) before sub-folders (1) at each level: the order of alembic's top-down walk.
+    parts = relpath.split("/")
+    return (*((1, p) for p in parts[:-1]), (0, parts[-1]))
+
+
+def _wanted(relpath: str, recursive: bool) -> bool:
+    parts = relpath.split("/")
+    if len(parts) > 1 and (not recursive or any(p.endswith("__pycache__") for p in parts[:-1])):
+        return False
+    return is_revision_name(parts[-1])
+
+
+class Source:
+    """Base: subclasses list and read the files under each version location."""
+
+    kind = "worktree"
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+
+    def describe(self) -> dict[str, object]:
+        return {"kind": self.kind}
+
+    def files(self, locations: list[str], recursive: bool) -> tuple[list[File], list[Problem]]:
+        raise NotImplementedError
+
+    def rel(self, location: str) -> str:
+        rel = os.path.relpath(location, self.root)
+        if rel == ".." or rel.startswith("../") or os.path.isabs(rel):
+            raise ConfigError(f"version location {location} is outside the repository "
+                              f"{self.root}; git can only show files inside it")
+        return "" if rel == "." else rel.replace(os.sep, "/")
+
+
+# --- the work tree ------------------------------------------------------------------------------
+
+
+class WorkTree(Source):
+    kind = "worktree"
+
+    def files(self, locations: list[str], recursive: bool) -> tuple[list[File], list[Problem]]:
+        out: list[File] = []
+        problems: list[Problem] = []
+        seen: set[tuple[int, int]] | None = set() if len(locations) > 1 else None
+        for location in locations:
+            if not os.path.isdir(location):
+                problems.append(Problem(
+                    "missing-version-location",
+                    f"version location {self._show(location)} does not exist",
+                    path=self._show(location)))
+                continue
+            shown = self._show(location)
+            self._walk(location, shown, recursive, out, problems, seen,
+                       [os.path.realpath(location)])
+        return out, problems
+
+    def _show(self, path: str) -> str:
+        rel = os.path.relpath(path, self.root)
+        return path if rel.startswith("..") else rel.replace(os.sep, "/")
+
+    def _walk(
+        self,
+        folder: str,
+        shown: str,
+        recursive: bool,
+        out: list[File],
+        problems: list[Problem],
+        seen: set[tuple[int, int]] | None,
+        parents: list[str],
+    ) -> None:
+        files: list[os.DirEntry[str]] = []
+        dirs: list[os.DirEntry[str]] = []
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False  # as os.walk: an entry it cannot stat is listed as a file
+                (dirs if is_dir else files).append(entry)
+        for entry in sorted(files, key=lambda e: e.name):
+            if is_revision_name(entry.name):
+                # Display paths are built by joining, not os.path.relpath: relpath per file
+                # cost more than reading all the files.
+                self._read(entry.path, f"{shown}/{entry.name}", out, seen)
+        if not recursive:
+            return
+        for entry in sorted(dirs, key=lambda e: e.name):
+            if entry.name.endswith("__pycache__"):
+                continue
+            if entry.is_symlink():
+                problems.append(self._symlinked(entry.path, parents))
+                continue
+            self._walk(entry.path, f"{shown}/{entry.name}", recursive, out, problems, seen,
+                       [*parents, os.path.realpath(entry.path)])
+
+    def _symlinked(self, path: str, parents: list[str]) -> Problem:
+        target = os.path.realpath(path)
+        shown = self._show(path)
+        if target in parents:
+            return Problem("symlink-loop", f"{shown} is a symlink back to {self._show(target)}: "
+                           "a loop (alembic does not follow it; remove the link)", path=shown)
+        return Problem("symlinked-directory", f"{shown} is a symlinked folder; alembic does not "
+                       "follow it, so revisions inside it are not part of the history",
+                       severity=WARNING, path=shown)
+
+    def _read(
+        self, path: str, shown: str, out: list[File], seen: set[tuple[int, int]] | None
+    ) -> None:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError as exc:
+            out.append(File(shown, problem=Problem(
+                "unreadable-file", f"{shown}: cannot be read ({exc.strerror})", path=shown)))
+            return
+        try:
+            if seen is not None:
+                st = os.fstat(fd)
+                if (st.st_dev, st.st_ino) in seen:
+                    return  # the same file through two version locations: alembic loads it once
+                seen.add((st.st_dev, st.st_ino))
+            chunks = []
+            while True:
+                chunk = os.read(fd, 1 << 18)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except OSError as exc:
+            out.append(File(shown, problem=Problem(
+                "unreadable-file", f"{shown}: cannot be read ({exc.strerror})", path=shown)))
+            return
+        finally:
+            os.close(fd)
+        out.append(File(shown, b"".join(chunks)))
+
+
+# --- git objects -------------------------------------------------------------------------------
+
+
+def read_blobs(root: str, oids: list[str]) -> dict[str, bytes]:
+    """Many blobs in one `git cat-file --batch`."""
+    from hooks_manager import proc
+
+    wanted = list(dict.fromkeys(oids))
+    if not wanted:
+        return {}
+    out = proc.git(root, "cat-file", "--batch", stdin=("\n".join(wanted) + "\n").encode())
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    for oid in wanted:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        if len(header) != 3:
+            raise GitError(f"git object {oid} is missing from the repository")
+        size = int(header[2])
+        blobs[oid] = out[end + 1 : end + 1 + size]
+        pos = end + 1 + size + 1
+    return blobs
+
+
+def _tree_entries(root: str, rev: str, rels: list[str]) -> dict[str, str]:
+    """path -> blob id of every regular file under ``rels`` in commit ``rev``."""
+    from hooks_manager import proc
+
+    args = ["ls-tree", "-r", "-z", "--full-tree", rev, "--", *[r or "." for r in rels]]
+    result = proc.run(["git", *args], root)
+    if result.code:
+        said = result.err.decode(errors="replace").strip()
+        raise GitError(f"cannot read commit {rev!r}: {said}",
+                       hint="name a branch, tag or commit that exists in this clone")
+    return _parse_ls_tree(result.out)
+
+
+def _parse_ls_tree(out: bytes) -> dict[str, str]:
+    entries = {}
+    for item in out.split(b"\0"):
+        if not item:
+            continue
+        meta, _, path = item.partition(b"\t")
+        mode, kind, oid = meta.split()
+        if kind == b"blob" and mode != b"120000":  # symlinks hold a path, not source
+            entries[path.decode()] = oid.decode()
+    return entries
+
+
+def _select(
+    entries: dict[str, str], rels: list[str], recursive: bool
+) -> list[tuple[str, str]]:
+    """(path, oid) of the revision files under each location, in alembic's order."""
+    chosen: list[tuple[str, str]] = []
+    taken: set[str] = set()
+    for rel in rels:
+        prefix = rel + "/" if rel else ""
+        inside = [(p[len(prefix):], p) for p in entries if p.startswith(prefix)]
+        inside.sort(key=lambda item: _walk_key(item[0]))
+        for sub, path in inside:
+            if path not in taken and _wanted(sub, recursive):
+                taken.add(path)
+                chosen.append((path, entries[path]))
+    return chosen
+
+
+class GitSource(Source):
+    """Files from git objects; subclasses say which path -> blob map to use."""
+
+    def entries(self, rels: list[str]) -> dict[str, str]:
+        raise NotImplementedError
+
+    def files(self, locations: list[str], recursive: bool) -> tuple[list[File], list[Problem]]:
+        rels = [self.rel(loc) for loc in locations]
+        chosen = _select(self.entries(rels), rels, recursive)
+        blobs = self.read(chosen)
+        return [File(path, blobs[oid]) for path, oid in chosen], self.notes()
+
+    def read(self, chosen: list[tuple[str, str]]) -> dict[str, bytes]:
+        return read_blobs(self.root, [oid for _, oid in chosen])
+
+    def notes(self) -> list[Problem]:
+        return []
+
+
+class Commit(GitSource):
+    kind = "rev"
+
+    def __init__(self, root: str, rev: str) -> None:
+        super().__init__(root)
+        self.rev = rev
+
+    def describe(self) -> dict[str, object]:
+        return {"kind": self.kind, "rev": self.rev}
+
+    def entries(self, rels: list[str]) -> dict[str, str]:
+        return _tree_entries(self.root, self.rev, rels)
+
+
+class Index(GitSource):
+    """What `git commit` would record: the index (GIT_INDEX_FILE is honoured, so a partial
+    commit's temporary index is what gets checked)."""
+
+    kind = "index"
+
+    def entries(self, rels: list[str]) -> dict[str, str]:
+        from hooks_manager import proc
+
+        paths = [r or "." for r in rels]
+        staged = proc.start(["git", "ls-files", "-s", "-z", "--full-name", "--", *paths],
+                            self.root)
+        changed = proc.start(["git", "diff-files", "--name-only", "-z", "--", *paths], self.root)
+        listing, differs = proc.finish(staged), proc.finish(changed)
+        for args, result in (("ls-files", listing), ("diff-files", differs)):
+            if result.code:
+                raise proc.git_failure([args], result)
+        self.unchanged: set[str] = set()
+        entries: dict[str, str] = {}
+        for item in listing.out.split(b"\0"):
+            if not item:
+                continue
+            meta, _, path = item.partition(b"\t")
+            mode, oid, stage = meta.split()
+            if stage != b"0":
+                raise GitError(f"the index has unmerged paths ({path.decode()})",
+                               hint="resolve the conflict and `git add` the file first")
+            if mode != b"120000":
+                entries[path.decode()] = oid.decode()
+        modified = {p.decode() for p in differs.out.split(b"\0") if p}
+        self.unchanged = set(entries) - modified
+        return entries
+
+    def read(self, chosen: list[tuple[str, str]]) -> dict[str, bytes]:
+        # A file git reports unmodified has the staged bytes on disk; reading it there is
+        # far cheaper than inflating a loose object that `git add` just wrote.
+        blobs: dict[str, bytes] = {}
+        rest = []
+        for path, oid in chosen:
+            if path in self.unchanged:
+                try:
+                    with open(os.path.join(self.root, path), "rb") as handle:
+                        blobs[oid] = handle.read()
+                    continue
+                except OSError:
+                    pass
+            rest.append(oid)
+        blobs.update(read_blobs(self.root, rest))
+        return blobs
+
+
+class PredictedMerge(GitSource):
+    """The tree a merge of ``ours`` and ``theirs`` would have, path by path, the way git's
+    three-way merge decides it: a side that left a file as the merge base had it takes the
+    other side's version. Revision files are added, seldom edited, so textual conflicts are
+    rare; when one happens, our side is read and a note says so."""
+
+    kind = "merge"
+
+    def __init__(self, root: str, ours: str, theirs: str) -> None:
+        super().__init__(root)
+        self.ours = ours
+        self.theirs = theirs
+        self.conflicts: list[str] = []
+
+    def describe(self) -> dict[str, object]:
+        return {"kind": self.kind, "rev": self.ours, "against": self.theirs}
+
+    def entries(self, rels: list[str]) -> dict[str, str]:
+        base = merge_base(self.root, self.ours, self.theirs)
+        ours = _tree_entries(self.root, self.ours, rels)
+        theirs = _tree_entries(self.root, self.theirs, rels)
+        old = _tree_entries(self.root, base, rels) if base else {}
+        merged, self.conflicts = three_way(old, ours, theirs)
+        return merged
+
+    def notes(self) -> list[Problem]:
+        return [Problem("merge-conflict", f"{path} differs on both sides; the prediction reads "
+                        f"{self.ours}'s version", severity=WARNING, path=path)
+                for path in self.conflicts]
+
+
+def three_way(
+    base: dict[str, str], ours: dict[str, str], theirs: dict[str, str]
+) -> tuple[dict[str, str], list[str]]:
+    """Path-level three-way merge of path -> blob maps (absent = deleted)."""
+    merged: dict[str, str] = {}
+    conflicts: list[str] = []
+    for path in sorted(set(base) | set(ours) | set(theirs)):
+        b, o, t = base.get(path), ours.get(path), theirs.get(path)
+        if o == t or t == b:
+            pick = o
+        elif o == b:
+            pick = t
+        else:
+            conflicts.append(path)
+            pick = o if o is not None else t
+        if pick is not None:
+            merged[path] = pick
+    return merged, conflicts
+
+
+def merge_base(root: str, ours: str, theirs: str) -> str | None:
+    from hooks_manager import proc
+
+    result = proc.run(["git", "merge-base", ours, theirs], root)
+    if result.code == 1 and not result.err:
+        return None  # unrelated histories: nothing in common
+    if result.code:
+        raise GitError(f"cannot compare {ours} with {theirs}: "
+                       f"{result.err.decode(errors='replace').strip()}",
+                       hint="check that both names exist (git fetch may be needed)")
+    return result.out.decode().strip()
+
+
+def find_root(start: str) -> str | None:
+    """The work tree holding ``start`` (a `.git` folder, or file in a linked worktree)."""
+    path = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(path, ".git")):
+            return path
+        parent = os.path.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+

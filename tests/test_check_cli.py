@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.helpers import add_revision, commit_all, git, hookman
+
+
+def test_empty_history_is_healthy(project: Path) -> None:
+    done = hookman(project, "check")
+    assert done.returncode == 0, done.stderr
+    assert "head none (empty history)" in done.stdout
+
+
+def test_fork_in_work_tree_is_reported_with_fix(project: Path) -> None:
+    add_revision(project, "aaaa0001", None)
+    add_revision(project, "bbbb0002", "aaaa0001")
+    add_revision(project, "cccc0003", "aaaa0001")
+    done = hookman(project, "check")
+    assert done.returncode == 1
+    assert "bbbb0002" in done.stdout and "cccc0003" in done.stdout
+    assert "they fork at aaaa0001" in done.stdout
+    assert "alembic -c alembic.ini merge" in done.stdout
+
+
+def test_predicted_merge_finds_fork_neither_branch_has(project: Path) -> None:
+    add_revision(project, "aaaa0001", None)
+    commit_all(project, "base")
+    git(project, "checkout", "-q", "-b", "feature")
+    add_revision(project, "bbbb0002", "aaaa0001")
+    commit_all(project, "feature migration")
+    git(project, "checkout", "-q", "main")
+    add_revision(project, "cccc0003", "aaaa0001")
+    commit_all(project, "main migration")
+    assert hookman(project, "check", "--rev", "feature").returncode == 0
+    assert hookman(project, "check", "--rev", "main").returncode == 0
+    done = hookman(project, "check", "--rev", "feature", "--against", "main", "--json")
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    assert report["ok"] is False
+    heads = sorted(h["revision"] for h in report["projects"][0]["heads"])
+    assert heads == ["bbbb0002", "cccc0003"]
+    assert report["projects"][0]["problems"][0]["kind"] == "multiple-heads"
