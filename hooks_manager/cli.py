@@ -25,24 +25,17 @@ def run(args: list[str]) -> int:
     from hooks_manager.main import internal_error
 
     try:
-        app(args, prog_name="hookman", standalone_mode=False)
+        # Standalone mode: click prints usage errors itself (exit 2) and handles Exit/Abort.
+        app(args, prog_name="hookman", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except HookmanError as exc:
         typer.echo(exc.render(), err=True)
         return exc.exit_code
-    except typer.Exit as exc:
-        return int(exc.exit_code)
-    except typer.Abort:
-        typer.echo("hookman: aborted", err=True)
-        return EXIT_INTERRUPTED
     except KeyboardInterrupt:
         typer.echo("hookman: interrupted", err=True)
         return EXIT_INTERRUPTED
-    except Exception as exc:  # click's usage errors, then bugs
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return int(exc.exit_code)
+    except Exception as exc:  # a bug: a short message, the traceback in a file
         return internal_error(exc)
     return 0
 

@@ -18,7 +18,8 @@ def test_fork_in_work_tree_is_reported_with_fix(project: Path) -> None:
     add_revision(project, "cccc0003", "aaaa0001")
     done = hookman(project, "check")
     assert done.returncode == 1
-    assert "bbbb0002" in done.stdout and "cccc0003" in done.stdout
+    assert "bbbb0002" in done.stdout
+    assert "cccc0003" in done.stdout
     assert "they fork at aaaa0001" in done.stdout
     assert "alembic -c alembic.ini merge" in done.stdout
 

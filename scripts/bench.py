@@ -1,0 +1,3 @@
+"""Benchmarks (placeholder until the bench lands)."""
+
+from __future__ import annotations
