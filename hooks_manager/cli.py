@@ -92,3 +92,28 @@ def check(
         if value is not None:
             options[key] = value
     raise typer.Exit(check_command(options))
+
+
+@app.command()
+def merge(
+    commit: Annotated[bool, typer.Option("--commit", help="Commit the merge revision (that file "
+                                         "only; other staged changes stay staged).")] = False,
+    message: Annotated[str | None, typer.Option("-m", "--message", help="Revision message "
+                                                "(default: merge heads A and B).")] = None,
+    yes: Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmation.")]
+    = False,
+    config: ConfigOpt = None,
+    name: NameOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Write the merge revision that joins the heads, with alembic and the project's own
+    script.py.mako. Asks first at a terminal; never asks under CI=1 or without a terminal.
+
+    The revision id is derived from the heads, so two people merging the same fork write the
+    same revision. Refuses (writing nothing) with one head, during a merge, rebase or
+    cherry-pick, or while the index is locked.
+    """
+    from hooks_manager.fix import merge_command
+
+    raise typer.Exit(merge_command(commit, message, yes, config, name, project,
+                                   lambda text: typer.echo(text, err=True)))

@@ -351,3 +351,27 @@ def fork_points(records: list[Record], head_ids: list[str]) -> list[str]:
     common = set.intersection(*(ancestors(h) for h in head_ids))
     older = set().union(*(ancestors(c) for c in common)) if common else set()
     return sorted(common - older)
+
+
+def since_fork(records: list[Record], head_ids: list[str]) -> dict[str, list[str]]:
+    """Each head's own line: the revisions (itself included) that not every head shares,
+    oldest first. What each branch added since the history forked."""
+    parents = {r.revision: r.down_revisions for r in records}
+
+    def line(head: str) -> list[str]:
+        order: list[str] = []  # post-order from the head: parents before children
+        seen: set[str] = set()
+        todo: list[tuple[str, bool]] = [(head, False)]
+        while todo:
+            rev, done = todo.pop()
+            if done:
+                order.append(rev)
+            elif rev not in seen:
+                seen.add(rev)
+                todo.append((rev, True))
+                todo.extend((p, False) for p in parents.get(rev, ()) if p in parents)
+        return order
+
+    lines = {h: line(h) for h in head_ids}
+    shared = set.intersection(*(set(v) for v in lines.values())) if lines else set()
+    return {h: [r for r in v if r not in shared] for h, v in lines.items()}

@@ -61,3 +61,15 @@ def clean_git_env() -> dict[str, str]:
     """The environment minus git's per-hook variables (GIT_DIR, GIT_INDEX_FILE, ...), for
     children that must act on their own repository, such as a test suite (pre-commit#300)."""
     return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+
+
+def stream(cmd: list[str], cwd: str, env: dict[str, str] | None = None) -> int:
+    """Run ``cmd`` with its output going straight to our stderr as it comes (a hook's output
+    reaches the user there, in order with hookman's own lines) and stdin closed: in pre-push
+    it holds git's ref lines, and a test suite that reads stdin must not hang. Returns the
+    exit code; OSError (no such program) is the caller's to explain."""
+    import sys
+
+    sys.stderr.flush()
+    return subprocess.call(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                           stdout=sys.stderr.fileno(), stderr=sys.stderr.fileno())

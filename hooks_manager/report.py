@@ -93,12 +93,18 @@ def _project_text(report: ProjectReport, several: bool, quiet: bool) -> list[str
 def _where(report: ProjectReport) -> str:
     source = report.source
     if isinstance(source, PredictedMerge):
-        return f" (if {source.ours} were merged with {source.theirs})"
+        return f" (if {_short(source.ours)} were merged with {_short(source.theirs)})"
     if isinstance(source, Commit):
-        return f" (at {source.rev})"
+        return f" (at {_short(source.rev)})"
     if isinstance(source, Index):
         return " (staged)"
     return ""
+
+
+def _short(rev: str) -> str:
+    # A full sha (what pre-push checks) is shown as git shows it; names stay as given.
+    full = len(rev) == 40 and all(c in "0123456789abcdef" for c in rev)
+    return rev[:10] if full else rev
 
 
 def _fork_text(report: ProjectReport, several: bool) -> list[str]:

@@ -1,0 +1,131 @@
+"""The only GitPython importer: the few writes hookman makes to a repository (commit one new
+file, merge the upstream into the branch) and the state that must hold before it makes them.
+
+Writes go through GitPython's git passthrough (``repo.git.<command>``), never ``repo.index``:
+the passthrough runs git itself, so it honours GIT_INDEX_FILE and git's own locking, while
+``repo.index`` always writes ``.git/index``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+import git
+
+from hooks_manager.errors import GitError, MergeError
+
+_BUSY = (
+    ("MERGE_HEAD", "a merge is in progress", "finish it (git commit) or git merge --abort"),
+    ("rebase-merge", "a rebase is in progress", "finish it or git rebase --abort"),
+    ("rebase-apply", "a rebase (or git am) is in progress", "finish it or abort it"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick is in progress", "finish it or git cherry-pick --abort"),
+    ("REVERT_HEAD", "a revert is in progress", "finish it or git revert --abort"),
+)
+
+
+def open_repo(root: str) -> git.Repo:
+    try:
+        return git.Repo(root)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+        raise GitError(f"{root} is not a git repository") from exc
+
+
+def refuse_if_busy(root: str) -> None:
+    """Raise MergeError when git is in the middle of something a new commit would disturb."""
+    git_dir = open_repo(root).git_dir  # a linked worktree's own folder: its state lives there
+    for marker, what, how in _BUSY:
+        if os.path.exists(os.path.join(git_dir, marker)):
+            raise MergeError(f"{what} in {root}; hookman writes nothing now", hint=how)
+    lock = os.path.join(git_dir, "index.lock")
+    if os.path.exists(lock):
+        raise MergeError(f"the index is locked ({lock} exists): another git command is "
+                         "running; hookman writes nothing now",
+                         hint="wait for it to finish; if no git command is running, "
+                              "delete the lock file")
+
+
+def head(root: str) -> tuple[str, str | None]:
+    """(sha of HEAD, branch name or None when HEAD is detached)."""
+    repo = open_repo(root)
+    try:
+        sha = repo.head.commit.hexsha
+    except ValueError as exc:
+        raise GitError("HEAD has no commit yet") from exc
+    return sha, None if repo.head.is_detached else repo.active_branch.name
+
+
+def has_tracked_changes(root: str) -> bool:
+    """Staged or unstaged changes to tracked files (untracked files do not count)."""
+    return open_repo(root).is_dirty(index=True, working_tree=True, untracked_files=False)
+
+
+def commit_new_files(root: str, paths: list[str], message: str) -> str:
+    """Commit exactly ``paths`` (new files, relative to ``root``) and return the commit's sha.
+
+    ``commit --only`` builds the commit from HEAD plus these paths, so whatever else is staged
+    stays staged and out of this commit, and unstaged changes are not touched. ``--no-verify``:
+    hookman's own pre-commit must not re-enter. On failure the paths are unstaged again."""
+    repo = open_repo(root)
+    try:
+        repo.git.add("--", *paths)
+        repo.git.commit("--only", "--no-verify", "--quiet", "-m", message, "--", *paths)
+    except BaseException as exc:
+        _unstage(repo, paths)
+        if isinstance(exc, git.GitCommandError):
+            raise GitError(f"git could not commit {', '.join(paths)}: {_said(exc)}",
+                           hint="nothing was committed or left staged") from exc
+        raise
+    return repo.head.commit.hexsha
+
+
+def _unstage(repo: git.Repo, paths: list[str]) -> None:
+    # When this fails too, the index is locked or gone: then the paths never made it in.
+    with contextlib.suppress(git.GitCommandError):
+        repo.git.rm("--cached", "--quiet", "--ignore-unmatch", "--", *paths)
+
+
+def merge_upstream(root: str, upstream: str) -> str:
+    """`git merge --no-edit <upstream>` into the current branch; its sha. A conflict is aborted
+    (`git merge --abort`), leaving the branch as it was, and raised as a MergeError.
+    --no-verify: this merge is the fork on purpose; hookman's own pre-merge-commit would refuse
+    it before the merge revision that follows can be written."""
+    repo = open_repo(root)
+    try:
+        repo.git.merge("--no-edit", "--no-verify", upstream)
+    except git.GitCommandError as exc:
+        conflicted = _conflicted(repo)
+        if os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
+            repo.git.merge("--abort")
+        if conflicted:
+            raise MergeError(
+                f"merging {upstream} into {_branch(repo)} conflicts in "
+                f"{', '.join(conflicted)}; the merge was aborted and nothing changed",
+                hint=f"merge by hand: git merge {upstream}, resolve and commit, then "
+                     "hookman merge --commit, then git push again") from exc
+        raise MergeError(f"git could not merge {upstream}: {_said(exc)}",
+                         hint="nothing changed; fix the cause and push again") from exc
+    return repo.head.commit.hexsha
+
+
+def _conflicted(repo: git.Repo) -> list[str]:
+    try:
+        out = repo.git.diff("--name-only", "--diff-filter=U")
+    except git.GitCommandError:
+        return []
+    return [line for line in str(out).splitlines() if line]
+
+
+def _branch(repo: git.Repo) -> str:
+    return "HEAD" if repo.head.is_detached else repo.active_branch.name
+
+
+def _said(exc: git.GitCommandError) -> str:
+    text = str(exc.stderr or exc).strip().removeprefix("stderr:").strip().strip("'").strip()
+    return " ".join(text.split()) or f"exit code {exc.status}"
+
+
+def undo_commit(root: str, sha: str) -> None:
+    """Move the branch back to ``sha`` after a step of ours failed. `reset --keep` refuses
+    rather than overwrite a local change, so it can never lose the user's work."""
+    open_repo(root).git.reset("--keep", sha)

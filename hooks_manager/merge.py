@@ -1,0 +1,139 @@
+"""Writing a merge revision with alembic itself (the only alembic importer besides the fallback
+loader): `command.merge` with explicit head ids, the project's own script.py.mako and
+post-write hooks, and a revision id every developer derives the same way.
+
+Whatever alembic leaves behind when it fails (a file whose post-write hook failed, a
+``__pycache__`` entry) is removed again: a failed merge leaves the folders as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from hooks_manager.config import Project
+from hooks_manager.errors import MergeError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+
+def merge_rev_id(heads: list[str]) -> str:
+    """The id of the merge of ``heads``: sha1 of the sorted ids, 12 hex characters. Two people
+    who fix the same fork write the same revision (and file name), so their fixes coincide or
+    collide visibly in git instead of leaving two merges and a new fork."""
+    return hashlib.sha1(" ".join(sorted(heads)).encode()).hexdigest()[:12]
+
+
+def default_message(heads: list[str]) -> str:
+    ids = sorted(heads)
+    named = ids[0] if len(ids) == 1 else f"{', '.join(ids[:-1])} and {ids[-1]}"
+    return f"merge heads {named}"
+
+
+class Written:
+    """What a merge wrote: the revision file, and every path it created (to undo it)."""
+
+    __slots__ = ("created", "path")
+
+    def __init__(self, path: str, created: list[str]) -> None:
+        self.path = path
+        self.created = created
+
+
+def write_merge(
+    project: Project, heads: list[str], message: str, rev_id: str,
+    warn: Callable[[str], None],
+) -> Written:
+    """Run alembic's merge of ``heads`` (explicit ids, never "heads") into revision ``rev_id``.
+    Raises MergeError with alembic's own words; nothing it wrote is left behind."""
+    if len(heads) < 2:
+        raise MergeError(f"{project.name}: a merge needs two heads or more, got "
+                         f"{', '.join(heads) or 'none'}")
+    from alembic import command
+    from alembic.util import CommandError
+
+    config = _config(project)
+    if str(config.get_alembic_option("revision_environment") or "").lower() == "true":
+        warn(f"hookman: warning: {project.name} sets revision_environment = true, so alembic "
+             "runs env.py (and may connect to the database) to write the merge")
+    before = _snapshot(project.locations)
+    try:
+        with _inside(os.path.dirname(project.config_path or project.toml_path or ".")):
+            script = command.merge(config, revisions=list(heads), message=message,
+                                   rev_id=rev_id)
+    except BaseException as exc:
+        _remove_new(project.locations, before)
+        if isinstance(exc, CommandError):
+            raise MergeError(f"alembic could not write the merge for {project.name}: {exc}",
+                             hint="nothing was written; fix the cause and run `hookman "
+                                  "merge` again") from exc
+        if isinstance(exc, Exception):
+            raise MergeError(
+                f"alembic could not write the merge for {project.name}: "
+                f"{type(exc).__name__}: {_one_line(exc)}",
+                hint="nothing was written; alembic loads every revision file and "
+                     "script.py.mako, so run hookman where the project's own imports work "
+                     "(the environment you run alembic in)") from exc
+        raise
+    if script is None:
+        _remove_new(project.locations, before)
+        raise MergeError(f"alembic wrote no merge revision for {project.name}")
+    return Written(os.path.abspath(script.path), sorted(_snapshot(project.locations) - before))
+
+
+def _config(project: Project) -> Config:
+    from alembic.config import Config
+
+    # Messages ("Generating ... done") go to stderr: a hook's stdout is the user's terminal
+    # anyway, and stderr keeps them in order with hookman's own lines.
+    return Config(file_=project.config_path, toml_file=project.toml_path,
+                  ini_section=project.section, stdout=sys.stderr)
+
+
+@contextmanager
+def _inside(folder: str) -> Iterator[None]:
+    # alembic reads relative paths (script_location, prepend_sys_path) from the current
+    # folder; hookman reads them from the configuration file's folder. Run alembic there.
+    previous = os.getcwd()
+    os.chdir(folder or ".")
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def _snapshot(locations: list[str]) -> set[str]:
+    found: set[str] = set()
+    for location in locations:
+        for folder, dirs, files in os.walk(location):
+            found.add(folder)
+            found.update(os.path.join(folder, name) for name in files)
+            found.update(os.path.join(folder, name) for name in dirs)
+    return found
+
+
+def _remove_new(locations: list[str], before: set[str]) -> None:
+    """Delete what appeared since ``before``: files first, then the folders, deepest first."""
+    remove_created(sorted(_snapshot(locations) - before))
+
+
+def remove_created(paths: list[str]) -> None:
+    for path in sorted(paths, key=len, reverse=True):
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.rmdir(path)  # only ever empty once its new files are gone
+            else:
+                os.remove(path)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            pass  # a folder someone filled meanwhile stays
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
