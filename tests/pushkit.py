@@ -42,7 +42,7 @@ class Setup:
         self.clone = clone  # ours: works on the second feature
 
 
-def forked_setup(tmp_path: Path, test_command: str = "python -c pass",
+def forked_setup(tmp_path: Path, test_command: str = "",
                  settings: str = "") -> Setup:
     """main: BASE. feature-a (FIRST on BASE) lands on the remote's main; our clone's
     feature-b adds SECOND on BASE. feature-b alone has one head; against origin/main it
@@ -50,7 +50,7 @@ def forked_setup(tmp_path: Path, test_command: str = "python -c pass",
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
     seed = make_project(init_repo(tmp_path / "seed"))
-    set_test_command(seed, test_command, settings)
+    set_test_command(seed, test_command or f"{shlex.quote(sys.executable)} -c pass", settings)
     add_revision(seed, BASE, None)
     commit_all(seed, "base migration")
     git(seed, "remote", "add", "origin", str(remote))
