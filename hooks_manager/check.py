@@ -22,15 +22,22 @@ class ProjectReport:
         self.verdict = verdict
 
 
+Memo = dict[tuple[str, bytes], "Record | Problem"]
+
+
 def check_projects(
-    projects: list[Project], source: Source, settings: Settings
+    projects: list[Project], source: Source, settings: Settings, memo: Memo | None = None
 ) -> list[ProjectReport]:
-    return [check_project(project, source, settings) for project in projects]
+    return [check_project(project, source, settings, memo) for project in projects]
 
 
-def check_project(project: Project, source: Source, settings: Settings) -> ProjectReport:
+def check_project(
+    project: Project, source: Source, settings: Settings, memo: Memo | None = None
+) -> ProjectReport:
+    """``memo`` lets several checks of nearly the same files (pre-push: a commit, then its
+    predicted merge) scan each file once."""
     files, problems = source.files(project.locations, project.recursive)
-    records, file_problems, dynamic = read_records(files)
+    records, file_problems, dynamic = read_records(files, memo)
     if dynamic and settings.static_fallback:
         from hooks_manager.alembic_loader import load_dynamic
 
@@ -48,7 +55,7 @@ def check_project(project: Project, source: Source, settings: Settings) -> Proje
 
 
 def read_records(
-    files: list[File],
+    files: list[File], memo: Memo | None = None
 ) -> tuple[list[Record], list[Problem], list[tuple[File, Problem]]]:
     """Records, problems, and the files whose values only running them could tell."""
     records: list[Record] = []
@@ -58,7 +65,13 @@ def read_records(
         if file.problem is not None:
             problems.append(file.problem)
             continue
-        found = scan(file.data, file.path, file.filename)
+        # Keyed on the bytes object itself: a shared blob hashes once, compares by identity.
+        key = (file.path, file.data)
+        found = memo.get(key) if memo is not None else None
+        if found is None:
+            found = scan(file.data, file.path, file.filename)
+            if memo is not None:
+                memo[key] = found
         if isinstance(found, Record):
             records.append(found)
             warning = filename_warning(found, file.filename)

@@ -12,7 +12,8 @@ from hooks_manager.check import ProjectReport, check_projects
 from hooks_manager.config import Project, find_projects
 from hooks_manager.errors import EXIT_TESTS_FAILED, NoConfigError
 from hooks_manager.hook import HookRun, say, skipped
-from hooks_manager.sources import ZERO_SHA, Commit, PredictedMerge
+from hooks_manager.pushreads import GitReads, SharedCommit, SharedMerge
+from hooks_manager.sources import ZERO_SHA
 
 
 class PushedRef:
@@ -97,8 +98,9 @@ def check_refs(
     remote = run.args[0] if run.args else "origin"
     upstream = None if upstream_skipped else find_upstream(run, remote)
     outcomes = []
+    reads = GitReads(run.root)
     for ref in refs:
-        outcome = check_ref(run, ref, projects, upstream, heads_skipped)
+        outcome = check_ref(run, ref, projects, upstream, heads_skipped, reads)
         say_outcome(outcome)
         outcomes.append(outcome)
     failing = [o for o in outcomes if not o.ok]
@@ -111,24 +113,36 @@ def check_refs(
 
 def check_ref(
     run: HookRun, ref: PushedRef, projects: list[Project], upstream: Upstream | None,
-    heads_skipped: bool,
+    heads_skipped: bool, reads: GitReads,
 ) -> RefOutcome:
+    """The ref's history at its commit, then (unless the ref already contains the upstream
+    tip) the history its merge with the upstream would have. Independent git reads start
+    together; trees, blobs and scans are shared through ``reads``."""
     assert run.settings is not None
     outcome = RefOutcome(ref, upstream)
+    rels = [[SharedCommit(reads, ref.local_sha).rel(loc) for loc in p.locations]
+            for p in projects]
+    for project_rels in rels:
+        reads.start(ref.local_sha, project_rels)
+        if upstream is not None:
+            reads.start(upstream.sha, project_rels)
+    base = reads.merge_base(ref.local_sha, upstream.sha) if upstream is not None else None
+    predict = upstream is not None and upstream.sha not in (ref.local_sha, base)
+    if predict and base is not None:
+        for project_rels in rels:
+            reads.start(base, project_rels)
     if not heads_skipped:
-        outcome.own = check_projects(projects, Commit(run.root, ref.local_sha), run.settings)
-    if upstream is not None and not _contains(run.root, ref.local_sha, upstream.sha):
-        source = PredictedMerge(run.root, ref.local_sha, upstream.name)
-        outcome.predicted = check_projects(projects, source, run.settings)
+        own = SharedCommit(reads, ref.local_sha)
+        outcome.own = check_projects(projects, own, run.settings, reads.memo)
+    if predict and upstream is not None:
+        merge = SharedMerge(reads, ref.local_sha, upstream.name, upstream.sha, base)
+        if outcome.own and all(merge.same_as_ours(r) for r in rels):
+            # The upstream changed no revision file since the fork: same files, same verdict.
+            outcome.predicted = [ProjectReport(r.project, merge, r.records, r.verdict)
+                                 for r in outcome.own]
+        else:
+            outcome.predicted = check_projects(projects, merge, run.settings, reads.memo)
     return outcome
-
-
-def _contains(root: str, sha: str, upstream_sha: str) -> bool:
-    """Whether ``sha`` already has the upstream tip: then the merge would be ``sha`` itself and
-    its own check said it all."""
-    if sha == upstream_sha:
-        return True
-    return proc.run(["git", "merge-base", "--is-ancestor", upstream_sha, sha], root).code == 0
 
 
 def say_outcome(outcome: RefOutcome) -> None:
@@ -144,7 +158,10 @@ def say_outcome(outcome: RefOutcome) -> None:
                          f"{_heads(report)}")
     if upstream is not None and not outcome.predicted:
         lines.append(f"  already contains {upstream.name}")
-    failed = [r for r in (*outcome.own, *outcome.predicted) if not r.verdict.ok]
+    own_verdicts = [r.verdict for r in outcome.own]
+    failed = [r for r in outcome.own if not r.verdict.ok] + [
+        r for r in outcome.predicted
+        if not r.verdict.ok and not any(r.verdict is v for v in own_verdicts)]
     if failed:
         from hooks_manager.report import render_text
 
@@ -164,7 +181,8 @@ def find_upstream(run: HookRun, remote: str) -> Upstream | None:
     """The `upstream` setting, else the remote's default branch as this clone knows it:
     refs/remotes/<remote>/HEAD, else <remote>/main, else <remote>/master."""
     assert run.settings is not None
-    name = run.settings.upstream or _default_branch(run.root, remote)
+    known = None if run.settings.upstream else _default_branch(run.root, remote)
+    name = run.settings.upstream or (known.name if known else None)
     if name is None:
         say(f"hookman: no default branch known for {remote} (no refs/remotes/{remote}/HEAD, "
             f"main or master); checking the pushed refs alone. Set upstream in "
@@ -172,6 +190,8 @@ def find_upstream(run: HookRun, remote: str) -> Upstream | None:
         return None
     if run.settings.fetch:
         fetch(run.root, remote, name)
+    elif known is not None:
+        return known  # for-each-ref gave its sha already
     result = proc.run(["git", "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"],
                       run.root)
     if result.code:
@@ -181,20 +201,20 @@ def find_upstream(run: HookRun, remote: str) -> Upstream | None:
     return Upstream(name, result.out.decode().strip())
 
 
-def _default_branch(root: str, remote: str) -> str | None:
+def _default_branch(root: str, remote: str) -> Upstream | None:
     prefix = f"refs/remotes/{remote}/"
-    result = proc.run(["git", "for-each-ref", "--format=%(refname)%00%(symref)",
+    result = proc.run(["git", "for-each-ref", "--format=%(refname)%00%(symref)%00%(objectname)",
                        f"{prefix}HEAD", f"{prefix}main", f"{prefix}master"], root)
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str]] = {}
     for line in result.out.decode(errors="replace").splitlines():
-        ref, _, target = line.partition("\0")
-        found[ref] = target
-    target = found.get(f"{prefix}HEAD", "")
-    if target.startswith("refs/remotes/"):
-        return target.removeprefix("refs/remotes/")
+        ref, target, sha = line.split("\0")
+        found[ref] = (target, sha)
+    target, sha = found.get(f"{prefix}HEAD", ("", ""))
+    if target.startswith("refs/remotes/") and sha:
+        return Upstream(target.removeprefix("refs/remotes/"), sha)
     for branch in ("main", "master"):
         if f"{prefix}{branch}" in found:
-            return f"{remote}/{branch}"
+            return Upstream(f"{remote}/{branch}", found[f"{prefix}{branch}"][1])
     return None
 
 
