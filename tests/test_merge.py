@@ -210,3 +210,24 @@ def test_merged_history_upgrades_on_sqlite(project: Path) -> None:
     heads = subprocess.run([sys.executable, "-m", "alembic", "heads"], cwd=project,
                            capture_output=True, text=True, env=env, check=False)
     assert heads.stdout.split() == [merge_rev_id([B, C]), "(head)"]
+
+
+def test_config_and_section_options_pick_the_project(project: Path) -> None:
+    forked(project)
+    ini = project / "alembic.ini"
+    ini.rename(project / "db.ini")
+    (project / "db.ini").write_text(INI_SECTION)
+    commit_all(project, "a named section in another file")
+    missing = hookman(project, "merge", "-c", "db.ini", env=CI)
+    assert missing.returncode != 0
+    assert "no [alembic] section" in missing.stderr
+    done = hookman(project, "merge", "-c", "db.ini", "-n", "main_db", "--commit", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert merge_file(project).exists()
+
+
+INI_SECTION = """\
+[main_db]
+script_location = %(here)s/migrations
+sqlalchemy.url = sqlite:///%(here)s/app.db
+"""

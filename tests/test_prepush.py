@@ -216,3 +216,53 @@ def test_required_check_cannot_be_skipped(tmp_path: Path, setting: str) -> None:
     assert done.returncode != 0
     assert "SKIP=alembic-upstream ignored" in done.stderr
     assert remote_sha(setup, "feature-b") == ""
+
+
+def _head_of(setup_clone: Path) -> str:
+    return f"refs/heads/feature-b {git(setup_clone, 'rev-parse', 'HEAD')} refs/heads/feature-b "\
+           f"{ZERO_SHA}\n"
+
+
+def test_upstream_merge_conflict_is_aborted_and_changes_nothing(tmp_path: Path) -> None:
+    setup = forked_setup(tmp_path)
+    (setup.seed / "shared.txt").write_text("theirs\n")
+    commit_all(setup.seed, "a change on main")
+    git(setup.seed, "push", "-q", "origin", "main")
+    (setup.clone / "shared.txt").write_text("ours\n")
+    commit_all(setup.clone, "the same file, differently")
+    git(setup.clone, "fetch", "-q", "origin")
+    before = repo_state(setup.clone)
+    done = hookman(setup.clone, "hook", "pre-push", "origin", "x", stdin=_head_of(setup.clone),
+                   env={"CI": "1", "HOOKMAN_AUTO_MERGE": "1"})
+    assert done.returncode == 2, done.stderr
+    assert "merging origin/main into feature-b conflicts in shared.txt" in done.stderr
+    assert "the merge was aborted and nothing changed" in done.stderr
+    assert "git merge origin/main, resolve and commit, then hookman merge --commit" in done.stderr
+    assert repo_state(setup.clone) == before
+    assert not (setup.clone / ".git" / "MERGE_HEAD").exists()
+
+
+def test_failing_merge_after_taking_upstream_undoes_the_upstream_merge(tmp_path: Path) -> None:
+    setup = forked_setup(tmp_path)
+    mako = setup.clone / "migrations" / "script.py.mako"
+    mako.write_text(mako.read_text() + "\n${no_such_name.attribute}\n")
+    commit_all(setup.clone, "a broken template")
+    before = repo_state(setup.clone)
+    done = hookman(setup.clone, "hook", "pre-push", "origin", "x", stdin=_head_of(setup.clone),
+                   env={"CI": "1", "HOOKMAN_AUTO_MERGE": "1"})
+    assert done.returncode == 2, done.stderr
+    assert "merged origin/main into feature-b" in done.stderr
+    assert "alembic could not write the merge" in done.stderr
+    assert "the merge of origin/main was undone; feature-b is as it was" in done.stderr
+    assert repo_state(setup.clone) == before
+
+
+def test_uncommitted_changes_keep_the_upstream_merge_from_starting(tmp_path: Path) -> None:
+    setup = forked_setup(tmp_path)
+    (setup.clone / "alembic.ini").write_text((setup.clone / "alembic.ini").read_text() + "\n")
+    before = repo_state(setup.clone)
+    done = hookman(setup.clone, "hook", "pre-push", "origin", "x", stdin=_head_of(setup.clone),
+                   env={"CI": "1", "HOOKMAN_AUTO_MERGE": "1"})
+    assert done.returncode == 2, done.stderr
+    assert "feature-b has uncommitted changes" in done.stderr
+    assert repo_state(setup.clone) == before
