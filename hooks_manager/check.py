@@ -22,7 +22,7 @@ class ProjectReport:
         self.verdict = verdict
 
 
-Memo = dict[tuple[str, bytes], "Record | Problem"]
+Memo = dict[tuple[str, str], "Record | Problem"]
 
 
 def check_projects(
@@ -34,8 +34,8 @@ def check_projects(
 def check_project(
     project: Project, source: Source, settings: Settings, memo: Memo | None = None
 ) -> ProjectReport:
-    """``memo`` lets several checks of nearly the same files (pre-push: a commit, then its
-    predicted merge) scan each file once."""
+    """``memo`` ((path, blob id) -> what scanning found) lets several checks of nearly the
+    same git files (pre-push: a commit, then its predicted merge) scan each blob once."""
     files, problems = source.files(project.locations, project.recursive)
     records, file_problems, dynamic = read_records(files, memo)
     if dynamic and settings.static_fallback:
@@ -65,12 +65,11 @@ def read_records(
         if file.problem is not None:
             problems.append(file.problem)
             continue
-        # Keyed on the bytes object itself: a shared blob hashes once, compares by identity.
-        key = (file.path, file.data)
-        found = memo.get(key) if memo is not None else None
+        key = (file.path, file.oid)
+        found = memo.get(key) if memo is not None and file.oid else None
         if found is None:
             found = scan(file.data, file.path, file.filename)
-            if memo is not None:
+            if memo is not None and file.oid:
                 memo[key] = found
         if isinstance(found, Record):
             records.append(found)

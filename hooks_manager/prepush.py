@@ -12,6 +12,7 @@ from hooks_manager.check import ProjectReport, check_projects
 from hooks_manager.config import Project, find_projects
 from hooks_manager.errors import EXIT_TESTS_FAILED, NoConfigError
 from hooks_manager.hook import HookRun, say, skipped
+from hooks_manager.hook import _git_dir as git_dir
 from hooks_manager.pushreads import GitReads, SharedCommit, SharedMerge
 from hooks_manager.sources import ZERO_SHA
 
@@ -98,11 +99,12 @@ def check_refs(
     remote = run.args[0] if run.args else "origin"
     upstream = None if upstream_skipped else find_upstream(run, remote)
     outcomes = []
-    reads = GitReads(run.root)
+    reads = GitReads(run.root, git_dir(run.root))
     for ref in refs:
         outcome = check_ref(run, ref, projects, upstream, heads_skipped, reads)
         say_outcome(outcome)
         outcomes.append(outcome)
+    reads.save()
     failing = [o for o in outcomes if not o.ok]
     if not failing:
         return None

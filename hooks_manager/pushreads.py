@@ -1,27 +1,99 @@
 """One push's reads of git objects, shared by every pushed ref and both of its checks (the
 commit, then its predicted merge with the upstream): each tree is listed once, the listings
 run side by side, and each blob is read and scanned once. sources.Commit and
-sources.PredictedMerge, fed from that cache."""
+sources.PredictedMerge, fed from that cache.
+
+Scanned records also persist between pushes in ``<git dir>/hookman-scan-cache``, keyed by
+path and blob id (a blob id names its bytes for good), so a push reads and scans only the
+revision files it has not seen before. The file is a cache: unreadable, stale (another
+hookman) or missing, it is rebuilt.
+"""
 
 from __future__ import annotations
 
+import marshal
+import os
 import subprocess
 
 from hooks_manager import proc
 from hooks_manager.check import Memo
 from hooks_manager.errors import GitError
-from hooks_manager.sources import Commit, PredictedMerge, _parse_ls_tree, read_blobs, three_way
+from hooks_manager.graph import Problem, Record
+from hooks_manager.sources import (
+    Commit,
+    File,
+    GitSource,
+    PredictedMerge,
+    _parse_ls_tree,
+    _select,
+    read_blobs,
+    three_way,
+)
 
 TreeKey = tuple[str, tuple[str, ...]]
+CACHE_NAME = "hookman-scan-cache"
+CACHE_LIMIT = 50_000  # records kept; beyond it only those this push used
 
 
 class GitReads:
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, cache_dir: str | None = None) -> None:
         self.root = root
         self.trees: dict[TreeKey, dict[str, str]] = {}
         self.pending: dict[TreeKey, subprocess.Popen[bytes]] = {}
         self.blobs: dict[str, bytes] = {}
-        self.memo: Memo = {}  # (path, bytes) -> scanned record, for check_projects
+        self.memo: Memo = {}  # (path, blob id) -> what scanning found, for check_projects
+        self.cache_path = os.path.join(cache_dir, CACHE_NAME) if cache_dir else None
+        self.cached = self._load()
+        self.used: set[tuple[str, str]] = set()
+
+    # --- the persistent scan cache ---
+
+    def _load(self) -> int:
+        if self.cache_path is None:
+            return 0
+        try:
+            with open(self.cache_path, "rb") as handle:
+                stamp, entries = marshal.loads(handle.read())  # load(file) reads piecemeal
+            if stamp != _stamp():
+                return 0
+            for key, fields in entries.items():
+                self.memo[key] = Record(*fields)
+        except (OSError, EOFError, ValueError, TypeError):
+            self.memo.clear()  # a damaged cache is no cache
+        return len(self.memo)
+
+    def save(self) -> None:
+        """Write the cache back when this push scanned something new."""
+        records = {k: r for k, r in self.memo.items() if isinstance(r, Record)}
+        if self.cache_path is None or len(records) <= self.cached:
+            return
+        if len(records) > CACHE_LIMIT:
+            records = {k: r for k, r in records.items() if k in self.used}
+        entries = {k: (r.revision, r.down_revisions, r.depends_on, r.branch_labels, r.path,
+                       r.line) for k, r in records.items()}
+        temporary = f"{self.cache_path}.{os.getpid()}"
+        try:
+            with open(temporary, "wb") as handle:
+                handle.write(marshal.dumps((_stamp(), entries)))
+            os.replace(temporary, self.cache_path)  # whole or not at all, whoever pushes too
+        except OSError:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+
+    # --- git objects ---
+
+    def files(
+        self, source: GitSource, locations: list[str], recursive: bool
+    ) -> tuple[list[File], list[Problem]]:
+        """GitSource.files, reading only the blobs no scan has seen yet."""
+        rels = [source.rel(loc) for loc in locations]
+        chosen = _select(source.entries(rels), rels, recursive)
+        self.used.update(chosen)
+        need = [oid for path, oid in chosen
+                if oid not in self.blobs and not isinstance(self.memo.get((path, oid)), Record)]
+        self.blobs.update(read_blobs(self.root, need))
+        return ([File(path, self.blobs.get(oid, b""), oid=oid) for path, oid in chosen],
+                source.notes())
 
     def start(self, rev: str, rels: list[str]) -> None:
         """Start listing ``rev``'s files under ``rels``; collected by ``tree``."""
@@ -41,11 +113,6 @@ class GitReads:
             self.trees[key] = _parse_ls_tree(result.out)
         return self.trees[key]
 
-    def read(self, chosen: list[tuple[str, str]]) -> dict[str, bytes]:
-        missing = [oid for _, oid in chosen if oid not in self.blobs]
-        self.blobs.update(read_blobs(self.root, missing))
-        return self.blobs
-
     def merge_base(self, ours: str, theirs: str) -> str | None:
         result = proc.run(["git", "merge-base", ours, theirs], self.root)
         if result.code == 1 and not result.err:
@@ -63,8 +130,8 @@ class SharedCommit(Commit):
     def entries(self, rels: list[str]) -> dict[str, str]:
         return self.reads.tree(self.rev, rels)
 
-    def read(self, chosen: list[tuple[str, str]]) -> dict[str, bytes]:
-        return self.reads.read(chosen)
+    def files(self, locations: list[str], recursive: bool) -> tuple[list[File], list[Problem]]:
+        return self.reads.files(self, locations, recursive)
 
 
 class SharedMerge(PredictedMerge):
@@ -85,11 +152,22 @@ class SharedMerge(PredictedMerge):
                                            self.reads.tree(self.theirs_sha, rels))
         return merged
 
-    def read(self, chosen: list[tuple[str, str]]) -> dict[str, bytes]:
-        return self.reads.read(chosen)
+    def files(self, locations: list[str], recursive: bool) -> tuple[list[File], list[Problem]]:
+        return self.reads.files(self, locations, recursive)
 
     def same_as_ours(self, rels: list[str]) -> bool:
         """Whether the merge leaves every file under ``rels`` as ``ours`` has it, without a
         conflict: then the prediction is the commit's own history."""
         merged = self.entries(rels)
         return not self.conflicts and merged == self.reads.tree(self.ours, rels)
+
+
+def _stamp() -> str:
+    """What the cached records depend on: hookman's scanner and record shape."""
+    from hooks_manager import __version__, graph, scan
+
+    parts = [__version__]
+    for module in (scan, graph):
+        info = os.stat(module.__file__ or "")
+        parts.append(f"{info.st_mtime_ns}:{info.st_size}")
+    return " ".join(parts)

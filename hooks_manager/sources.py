@@ -20,13 +20,16 @@ ZERO_SHA = "0" * 40
 class File:
     """One candidate revision file: its bytes, or the problem that kept us from them."""
 
-    __slots__ = ("data", "filename", "path", "problem")
+    __slots__ = ("data", "filename", "oid", "path", "problem")
 
-    def __init__(self, path: str, data: bytes = b"", problem: Problem | None = None) -> None:
+    def __init__(
+        self, path: str, data: bytes = b"", problem: Problem | None = None, oid: str = ""
+    ) -> None:
         self.path = path  # relative to the repository root, with "/"
         self.filename = path.rpartition("/")[2]
         self.data = data
         self.problem = problem
+        self.oid = oid  # the blob id, when the bytes come from git (a key for scan caches)
 
 
 def is_revision_name(name: str) -> bool:

@@ -13,7 +13,7 @@ import pytest
 from hooks_manager.merge import merge_rev_id
 from hooks_manager.prepush import parse_refs
 from hooks_manager.sources import ZERO_SHA
-from tests.helpers import commit_all, git, hookman
+from tests.helpers import add_revision, commit_all, git, hookman
 from tests.pushkit import (
     BASE,
     FIRST,
@@ -266,3 +266,28 @@ def test_uncommitted_changes_keep_the_upstream_merge_from_starting(tmp_path: Pat
     assert done.returncode == 2, done.stderr
     assert "feature-b has uncommitted changes" in done.stderr
     assert repo_state(setup.clone) == before
+
+
+def test_scan_cache_is_rebuilt_when_damaged_and_never_hides_a_fork(tmp_path: Path) -> None:
+    setup = forked_setup(tmp_path)
+    cache = setup.clone / ".git" / "hookman-scan-cache"
+    env = {"CI": "1", "SKIP": "alembic-upstream"}
+    first = hookman(setup.clone, "hook", "pre-push", "origin", "x", stdin=_head_of(setup.clone),
+                    env=env)
+    assert first.returncode == 0, first.stderr
+    assert cache.stat().st_size > 0
+    cache.write_bytes(b"\x00garbage")
+    again = hookman(setup.clone, "hook", "pre-push", "origin", "x", stdin=_head_of(setup.clone),
+                    env=env)
+    assert again.returncode == 0, again.stderr
+    assert cache.read_bytes() != b"\x00garbage"
+    # Same paths, new bytes: a cached record for the old blob must not answer for the new one.
+    add_revision(setup.clone, SECOND, FIRST_PARENT_ABSENT)
+    commit_all(setup.clone, "rewrite the migration")
+    changed = hookman(setup.clone, "hook", "pre-push", "origin", "x",
+                      stdin=_head_of(setup.clone), env=env)
+    assert changed.returncode == 1
+    assert f"names {FIRST_PARENT_ABSENT!r} as its parent" in changed.stderr
+
+
+FIRST_PARENT_ABSENT = "ffff00000009"
