@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sqlite3
 import subprocess
@@ -291,3 +292,19 @@ def test_scan_cache_is_rebuilt_when_damaged_and_never_hides_a_fork(tmp_path: Pat
 
 
 FIRST_PARENT_ABSENT = "ffff00000009"
+
+
+def test_healthy_push_loads_no_heavy_library(tmp_path: Path) -> None:
+    setup = forked_setup(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "hooks_manager", "hook", "pre-push", "origin",
+         "x"], cwd=setup.clone, input=_head_of(setup.clone), capture_output=True, text=True,
+        env={**os.environ, "CI": "1", "SKIP": "alembic-upstream,tests"}, check=False)
+    assert done.returncode == 0, done.stderr
+    imported = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "hooks_manager.prepush" in imported
+    heavy = {"alembic", "sqlalchemy", "git", "typer", "questionary", "rich", "prompt_toolkit",
+             "hooks_manager.gitops", "hooks_manager.merge"}
+    assert not {name.split(".")[0] for name in imported} & heavy
+    assert not imported & heavy
