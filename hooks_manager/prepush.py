@@ -126,13 +126,14 @@ def check_ref(
             for p in projects]
     for project_rels in rels:
         reads.start(ref.local_sha, project_rels)
-        if upstream is not None:
-            reads.start(upstream.sha, project_rels)
     base = reads.merge_base(ref.local_sha, upstream.sha) if upstream is not None else None
     predict = upstream is not None and upstream.sha not in (ref.local_sha, base)
-    if predict and base is not None:
+    if predict and upstream is not None:
         for project_rels in rels:
-            reads.start(base, project_rels)
+            if base is None:
+                reads.start(upstream.sha, project_rels)
+            else:
+                reads.start_changes(base, upstream.sha, project_rels)
     if not heads_skipped:
         own = SharedCommit(reads, ref.local_sha)
         outcome.own = check_projects(projects, own, run.settings, reads.memo)

@@ -31,6 +31,7 @@ from hooks_manager.sources import (
 )
 
 TreeKey = tuple[str, tuple[str, ...]]
+Change = tuple[str, str | None, str | None]  # path, blob before, blob after (None: absent)
 CACHE_NAME = "hookman-scan-cache"
 CACHE_LIMIT = 50_000  # records kept; beyond it only those this push used
 
@@ -39,6 +40,7 @@ class GitReads:
     def __init__(self, root: str, cache_dir: str | None = None) -> None:
         self.root = root
         self.trees: dict[TreeKey, dict[str, str]] = {}
+        self.changed: dict[TreeKey, list[Change]] = {}
         self.pending: dict[TreeKey, subprocess.Popen[bytes]] = {}
         self.blobs: dict[str, bytes] = {}
         self.memo: Memo = {}  # (path, blob id) -> what scanning found, for check_projects
@@ -106,12 +108,31 @@ class GitReads:
         key = (rev, tuple(rels))
         if key not in self.trees:
             self.start(rev, rels)
-            result = proc.finish(self.pending.pop(key))
-            if result.code:
-                raise GitError(f"cannot read commit {rev}: "
-                               f"{result.err.decode(errors='replace').strip()}")
-            self.trees[key] = _parse_ls_tree(result.out)
+            self.trees[key] = _parse_ls_tree(self._finish(key, rev))
         return self.trees[key]
+
+    def start_changes(self, base: str, theirs: str, rels: list[str]) -> None:
+        """Start listing what ``theirs`` changed under ``rels`` since ``base``: usually a few
+        lines, where listing both whole trees would be thousands."""
+        key = (f"{base}..{theirs}", tuple(rels))
+        if key not in self.changed and key not in self.pending:
+            self.pending[key] = proc.start(["git", "diff-tree", "-r", "-z", "--no-renames",
+                                            base, theirs, "--", *[r or "." for r in rels]],
+                                           self.root)
+
+    def changes(self, base: str, theirs: str, rels: list[str]) -> list[Change]:
+        key = (f"{base}..{theirs}", tuple(rels))
+        if key not in self.changed:
+            self.start_changes(base, theirs, rels)
+            self.changed[key] = _parse_diff_tree(self._finish(key, theirs))
+        return self.changed[key]
+
+    def _finish(self, key: TreeKey, rev: str) -> bytes:
+        result = proc.finish(self.pending.pop(key))
+        if result.code:
+            raise GitError(f"cannot read commit {rev}: "
+                           f"{result.err.decode(errors='replace').strip()}")
+        return result.out
 
     def merge_base(self, ours: str, theirs: str) -> str | None:
         result = proc.run(["git", "merge-base", ours, theirs], self.root)
@@ -135,8 +156,9 @@ class SharedCommit(Commit):
 
 
 class SharedMerge(PredictedMerge):
-    """The predicted merge of ``ours`` with the upstream (shown by name, read by sha), its
-    merge base already known."""
+    """The predicted merge of ``ours`` with the upstream (shown by name, read by sha), built
+    as sources.three_way decides it, from our tree and the upstream's changes since the merge
+    base: a path the upstream changed takes its version where ours still has the base's."""
 
     def __init__(
         self, reads: GitReads, ours: str, theirs_name: str, theirs_sha: str, base: str | None
@@ -147,19 +169,60 @@ class SharedMerge(PredictedMerge):
         self.base = base
 
     def entries(self, rels: list[str]) -> dict[str, str]:
-        old = self.reads.tree(self.base, rels) if self.base else {}
-        merged, self.conflicts = three_way(old, self.reads.tree(self.ours, rels),
-                                           self.reads.tree(self.theirs_sha, rels))
+        ours = self.reads.tree(self.ours, rels)
+        if self.base is None:  # unrelated histories: nothing in common to start from
+            merged, self.conflicts = three_way({}, ours, self.reads.tree(self.theirs_sha, rels))
+            return merged
+        merged, self.conflicts = apply_changes(
+            ours, self.reads.changes(self.base, self.theirs_sha, rels))
         return merged
 
     def files(self, locations: list[str], recursive: bool) -> tuple[list[File], list[Problem]]:
         return self.reads.files(self, locations, recursive)
 
     def same_as_ours(self, rels: list[str]) -> bool:
-        """Whether the merge leaves every file under ``rels`` as ``ours`` has it, without a
-        conflict: then the prediction is the commit's own history."""
-        merged = self.entries(rels)
-        return not self.conflicts and merged == self.reads.tree(self.ours, rels)
+        """Whether the upstream changed nothing under ``rels`` since the merge base: then the
+        prediction is the commit's own history."""
+        return self.base is not None and not self.reads.changes(self.base, self.theirs_sha,
+                                                                rels)
+
+
+def apply_changes(
+    ours: dict[str, str], changes: list[Change]
+) -> tuple[dict[str, str], list[str]]:
+    """sources.three_way(base, ours, theirs), given only theirs' changes since base."""
+    merged = dict(ours)
+    conflicts = []
+    for path, before, after in changes:
+        mine = ours.get(path)
+        if mine == after:
+            continue
+        if mine != before:
+            conflicts.append(path)  # changed on both sides: ours is read, if ours has it
+            if mine is not None:
+                continue
+        if after is None:
+            merged.pop(path, None)
+        else:
+            merged[path] = after
+    return merged, sorted(conflicts)
+
+
+def _parse_diff_tree(out: bytes) -> list[Change]:
+    """`diff-tree -r -z` raw lines: `:<mode> <mode> <sha> <sha> <status>\0<path>\0`. Only
+    regular files count, as in a tree listing: a symlink or submodule is absent."""
+    fields = out.split(b"\0")
+    changes: list[Change] = []
+    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+        if not meta.startswith(b":"):
+            continue
+        old_mode, new_mode, old_sha, new_sha = meta[1:].split()[:4]
+        changes.append((path.decode(), _blob(old_mode, old_sha), _blob(new_mode, new_sha)))
+    return changes
+
+
+def _blob(mode: bytes, sha: bytes) -> str | None:
+    return sha.decode() if mode.startswith(b"100") else None
 
 
 def _stamp() -> str:
