@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hooks_manager.cache import ScanCache
 from hooks_manager.config import Project, Settings
 from hooks_manager.graph import Problem, Record, Verdict, analyze
 from hooks_manager.scan import filename_warning, scan
@@ -30,7 +31,8 @@ def check_projects(
 
 def check_project(project: Project, source: Source, settings: Settings) -> ProjectReport:
     files, problems = source.files(project.locations, project.recursive)
-    records, file_problems, dynamic = read_records(files)
+    records, file_problems, dynamic = read_records(files, source.cache)
+    source.cache.save()
     if dynamic and settings.static_fallback:
         from hooks_manager.alembic_loader import load_dynamic
 
@@ -48,19 +50,24 @@ def check_project(project: Project, source: Source, settings: Settings) -> Proje
 
 
 def read_records(
-    files: list[File],
+    files: list[File], cache: ScanCache | None = None
 ) -> tuple[list[Record], list[Problem], list[tuple[File, Problem]]]:
     """Records, problems, and the files whose values only running them could tell."""
     records: list[Record] = []
     problems: list[Problem] = []
     dynamic: list[tuple[File, Problem]] = []
     for file in files:
+        if file.known is not None:
+            records.append(file.known)
+            continue
         if file.problem is not None:
             problems.append(file.problem)
             continue
         found = scan(file.data, file.path, file.filename)
         if isinstance(found, Record):
             records.append(found)
+            if cache is not None and file.key is not None:
+                cache.put(file.key, found)
             warning = filename_warning(found, file.filename)
             if warning is not None:
                 problems.append(warning)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from hooks_manager.config import HOOK_TYPES, Settings, find_projects, load_settings
 from hooks_manager.errors import EXIT_CANNOT_CHECK, EXIT_OK, EXIT_PROBLEMS, NoConfigError
-from hooks_manager.sources import Index, find_root
+from hooks_manager.sources import Index, find_root, git_dir
 
 
 class HookRun:
@@ -109,26 +109,12 @@ def skipped(run: HookRun, check: str) -> bool:
 def replaying(run: HookRun) -> int | None:
     """While a rebase or cherry-pick replays commits, each one was checked when it was made;
     checking every step of the replay would only get in the way."""
-    git_dir = _git_dir(run.root)
-    if git_dir is None:
+    folder = git_dir(run.root)
+    if folder is None:
         return None
     for marker in ("rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD", "REVERT_HEAD"):
-        if os.path.exists(os.path.join(git_dir, marker)):
+        if os.path.exists(os.path.join(folder, marker)):
             return run.previous_code
-    return None
-
-
-def _git_dir(root: str) -> str | None:
-    dot_git = os.path.join(root, ".git")
-    if os.path.isdir(dot_git):
-        return dot_git
-    try:
-        with open(dot_git, encoding="utf-8") as handle:  # a linked worktree: "gitdir: <path>"
-            text = handle.read().strip()
-    except OSError:
-        return None
-    if text.startswith("gitdir:"):
-        return os.path.join(root, text[len("gitdir:"):].strip())
     return None
 
 
