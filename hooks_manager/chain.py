@@ -36,8 +36,8 @@ def run_previous(root: str, hook_type: str, args: list[str], stdin: bytes) -> in
     hooks = os.environ.get(HOOKS_DIR_ENV) or hooks_dir_of(root)
     if hooks is None:
         return 0
-    previous = previous_path(hooks, hook_type)
-    if os.environ.get(RUNNING_PREVIOUS) == os.path.abspath(previous):
+    previous = os.path.abspath(previous_path(hooks, hook_type))
+    if os.environ.get(RUNNING_PREVIOUS) == previous:
         return 0  # the kept hook called back into us: do not start it again
     if not os.path.isfile(previous):
         return 0  # none, or a dangling symlink: git skips those too
@@ -45,7 +45,7 @@ def run_previous(root: str, hook_type: str, args: list[str], stdin: bytes) -> in
         _say(f"hookman: {previous} is not executable, so git would not run it either; "
              "skipped (chmod +x it to have it run)")
         return 0
-    env = {**os.environ, RUNNING_PREVIOUS: os.path.abspath(previous)}
+    env = {**os.environ, RUNNING_PREVIOUS: previous}
     command = _command(previous, os.path.join(hooks, hook_type), args, env)
     return _run(command, stdin, env, previous)
 
