@@ -14,7 +14,7 @@ import pytest
 import hooks_manager
 from hooks_manager import shims
 from hooks_manager.config import HOOK_TYPES
-from tests.helpers import git, init_repo
+from tests.helpers import git
 from tests.hooktools import (
     HUSKY_H,
     HUSKY_STUB,
@@ -64,7 +64,7 @@ def test_the_wheel_force_includes_the_templates() -> None:
 def test_missing_templates_is_one_clear_error(tmp_path: Path) -> None:
     from hooks_manager.errors import HookmanError
 
-    with pytest.raises(HookmanError, match="hook template hook.sh is missing"):
+    with pytest.raises(HookmanError, match=r"hook template hook\.sh is missing"):
         shims.templates_dir(tmp_path / "hooks_manager")
 
 
@@ -289,7 +289,9 @@ def test_outside_a_git_clone_is_one_line_exit_2(tmp_path: Path) -> None:
 # --- linked worktrees --------------------------------------------------------------------------
 
 
-def test_install_from_a_linked_worktree_serves_every_worktree(project: Path, tmp_path: Path) -> None:
+def test_install_from_a_linked_worktree_serves_every_worktree(
+    project: Path, tmp_path: Path
+) -> None:
     base_history(project)
     linked = tmp_path / "linked"
     git(project, "worktree", "add", "-q", "-b", "feature", str(linked))
@@ -301,7 +303,8 @@ def test_install_from_a_linked_worktree_serves_every_worktree(project: Path, tmp
     stage_fork(linked)
     done = commit(linked, "-m", "fork in the linked worktree")
     assert done.returncode == 1
-    assert "bbbb0002" in done.stderr and "cccc0003" in done.stderr
+    assert "bbbb0002" in done.stderr
+    assert "cccc0003" in done.stderr
     git(linked, "rm", "-q", "--cached", "migrations/versions/cccc0003_rev.py")
     done = commit(linked, "-m", "one head")
     assert done.returncode == 0, done.stderr

@@ -56,7 +56,8 @@ def test_the_answer_is_appended_without_touching_a_byte(tmp_path: Path) -> None:
     assert "written to a new [tool.hookman] table" in said
     data = path.read_bytes()
     assert data.startswith(original)
-    assert data[len(original):] == b'\n\n[tool.hookman]\ntest_command = "make \\"test\\" \\\\ all"\n'
+    assert data[len(original):] == (b'\n\n[tool.hookman]\n'
+                                    b'test_command = "make \\"test\\" \\\\ all"\n')
     assert os.stat(path).st_mode & 0o777 == 0o640
 
     import tomllib
