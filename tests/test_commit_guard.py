@@ -62,8 +62,20 @@ def test_a_fork_only_in_the_work_tree_does_not_block(guarded: Path) -> None:
 
 def test_an_unstaged_edit_that_heals_the_fork_does_not_hide_it(guarded: Path) -> None:
     stage_fork(guarded)
-    add_revision(guarded, "cccc0003", "bbbb0002")  # fixed on disk only; the index still forks
+    healed = add_revision(guarded, "cccc0003", "bbbb0002")  # on disk only; the index forks
+    on_disk = healed.read_bytes()
     assert commit(guarded, "-m", "fork").returncode == 1
+    assert healed.read_bytes() == on_disk  # the unstaged edit is untouched (no stash)
+    assert "cccc0003_rev.py" in git(guarded, "diff", "--name-only")
+
+
+def test_a_partial_commit_is_judged_by_what_it_records(guarded: Path) -> None:
+    stage_fork(guarded)
+    # `git commit <path>` records HEAD plus that path only (git hands the hook a temporary
+    # index through GIT_INDEX_FILE): one head, so it goes through.
+    done = commit(guarded, "-m", "one of the two", "migrations/versions/bbbb0002_rev.py")
+    assert done.returncode == 0, done.stderr
+    assert commit(guarded, "-m", "the other").returncode == 1  # now the fork is real
 
 
 def test_the_commit_goes_through_once_the_merge_revision_is_staged(guarded: Path) -> None:
@@ -111,6 +123,24 @@ def test_hooks_stay_out_of_a_cherry_pick_being_replayed(guarded: Path) -> None:
     done = commit(guarded, "--no-edit")
     assert done.returncode == 0, done.stderr
     assert "blocked" not in done.stderr
+
+
+def test_hooks_stay_out_of_a_rebase_being_replayed(guarded: Path) -> None:
+    git(guarded, "checkout", "-q", "-b", "feature")
+    (guarded / "notes.txt").write_text("feature\n")
+    commit_all(guarded, "feature notes")
+    git(guarded, "checkout", "-q", "main")
+    (guarded / "notes.txt").write_text("main\n")
+    commit_all(guarded, "main notes")
+    assert run(guarded, "git", "rebase", "main", "feature").returncode != 0  # stops: conflict
+    (guarded / "notes.txt").write_text("both\n")
+    stage_fork(guarded)
+    shim = str(hooks_dir(guarded) / "pre-commit")
+    done = run(guarded, shim)
+    assert done.returncode == 0, done.stderr  # mid-rebase: not our moment
+    git(guarded, "rebase", "--abort")
+    stage_fork(guarded)
+    assert run(guarded, shim).returncode == 1  # the same index outside a rebase is blocked
 
 
 # --- skips --------------------------------------------------------------------------------------
@@ -164,8 +194,18 @@ def _point_shims_at(repo: Path, python: str) -> None:
     install_into(str(repo), python=python)
 
 
+def _deleted_venv(repo: Path, tmp_path: Path) -> Path:
+    """Install from an interpreter in a venv-like folder, then delete the folder."""
+    python = tmp_path / "deleted-venv" / "bin" / "python"
+    write_hook(python, f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    _point_shims_at(repo, str(python))
+    assert commit(repo, "--allow-empty", "-m", "works while it exists").returncode == 0
+    shutil.rmtree(tmp_path / "deleted-venv")
+    return python
+
+
 def test_a_deleted_venv_falls_back_to_hookman_on_path(guarded: Path, tmp_path: Path) -> None:
-    _point_shims_at(guarded, str(tmp_path / "deleted-venv" / "bin" / "python"))
+    _deleted_venv(guarded, tmp_path)
     bin_dir = tmp_path / "bin"
     write_hook(bin_dir / "hookman", f"#!/bin/sh\nexec '{sys.executable}' -m hooks_manager \"$@\"\n")
     stage_fork(guarded)
@@ -175,8 +215,7 @@ def test_a_deleted_venv_falls_back_to_hookman_on_path(guarded: Path, tmp_path: P
 
 
 def test_no_hookman_at_all_fails_closed_with_one_line(guarded: Path, tmp_path: Path) -> None:
-    gone = tmp_path / "deleted-venv" / "bin" / "python"
-    _point_shims_at(guarded, str(gone))
+    gone = _deleted_venv(guarded, tmp_path)
     done = commit(guarded, "--allow-empty", "-m", "x", env={"PATH": "/usr/bin:/bin"})
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
