@@ -319,9 +319,10 @@ def test_a_kept_hook_with_a_broken_interpreter_is_one_clear_line(guarded: Path) 
 
 
 def test_a_healthy_hook_run_loads_no_heavy_library(guarded: Path) -> None:
-    probe = ("import sys\nfrom hooks_manager.hook import run_hook\ncode = run_hook(['pre-commit'])\n"
-             "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'sqlalchemy', "
-             "'git', 'typer', 'questionary', 'rich', 'prompt_toolkit', 'dataclasses'})\n"
+    probe = ("import sys\nfrom hooks_manager.hook import run_hook\n"
+             "code = run_hook(['pre-commit'])\n"
+             "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'sqlalchemy',"
+             " 'git', 'typer', 'questionary', 'rich', 'prompt_toolkit', 'dataclasses'})\n"
              "print(code, heavy)\n")
     done = run(guarded, sys.executable, "-P", "-c", probe,
                env={"HOOKMAN_HOOKS_DIR": str(hooks_dir(guarded))})
