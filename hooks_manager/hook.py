@@ -81,28 +81,33 @@ def load(run: HookRun) -> int | None:
     return None
 
 
+def turned_off() -> bool:
+    return os.environ.get("HOOKMAN", "").strip().lower() in ("0", "false", "off", "no")
+
+
 def honour_off_switch(run: HookRun) -> int | None:
+    """HOOKMAN=0 turns every check off, with a visible line, unless [tool.hookman] required
+    names some: then only those run (`skipped` says which)."""
     assert run.settings is not None
-    if os.environ.get("HOOKMAN", "").lower() in ("0", "false", "off", "no"):
-        if run.settings.required:
-            say(f"hookman: HOOKMAN=0 ignored: {', '.join(sorted(run.settings.required))} "
-                "is required in [tool.hookman]")
-            return None
-        say(f"hookman: {run.hook_type} checks skipped (HOOKMAN=0)")
+    if turned_off() and not run.settings.required:
+        say(f"hookman: {run.hook_type} checks skipped (HOOKMAN={os.environ['HOOKMAN']})")
         return EXIT_OK
     return None
 
 
 def skipped(run: HookRun, check: str) -> bool:
-    """SKIP=alembic-heads,tests (pre-commit's convention), refused for required checks."""
+    """SKIP=alembic-heads,tests (pre-commit's convention) or HOOKMAN=0; refused for required
+    checks, and said out loud either way."""
     assert run.settings is not None
     names = {n.strip() for n in os.environ.get("SKIP", "").split(",")}
-    if check not in names:
+    why = (f"SKIP={os.environ['SKIP']}" if check in names
+           else f"HOOKMAN={os.environ['HOOKMAN']}" if turned_off() else None)
+    if why is None:
         return False
     if check in run.settings.required:
-        say(f"hookman: SKIP={check} ignored: it is required in [tool.hookman]")
+        say(f"hookman: {why} ignored for {check}: it is required in [tool.hookman]")
         return False
-    say(f"hookman: {check} skipped (SKIP={os.environ['SKIP']})")
+    say(f"hookman: {check} skipped ({why})")
     return True
 
 
