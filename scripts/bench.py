@@ -97,7 +97,7 @@ def make_repo(root: Path, count: int) -> list[str]:
     return ids
 
 
-# --- timing ----------------------------------------------------------------------------------------
+# --- timing -------------------------------------------------------------------------------------
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, stdin: bytes = b"") -> float:
@@ -113,7 +113,7 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, stdin: byt
 def side_by_side(runs: int, **probes: Callable[[], float]) -> dict[str, float]:
     """Median ms of each probe, alternating them run after run after one untimed warm-up."""
     times: dict[str, list[float]] = {name: [] for name in probes}
-    for name, probe in probes.items():
+    for probe in probes.values():
         probe()
     for _ in range(runs):
         for name, probe in probes.items():
@@ -137,7 +137,7 @@ def paired(runs: int, with_: Callable[[], float], without: Callable[[], float]) 
     return statistics.median(diffs)
 
 
-# --- the rows -------------------------------------------------------------------------------------
+# --- the rows -----------------------------------------------------------------------------------
 
 
 def env_with(**extra: str) -> dict[str, str]:
@@ -220,7 +220,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="hookman-bench-") as scratch:
         for size in sizes:
             repo = Path(scratch) / f"h{size}"
-            ids = make_repo(repo, size)
+            make_repo(repo, size)
             rows = bench_check(repo, max(5, runs // 3) if size >= 10000 else runs,
                                with_alembic=True)
             base = rows["python -c pass"]
