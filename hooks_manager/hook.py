@@ -1,4 +1,4 @@
-"""What the installed shims run: `python -m hooks_manager hook <type> [git's arguments]`.
+"""What the installed shims run: `hookman hook <type> [git's arguments]`.
 
 Stdlib only until a problem is found. Each hook is a short list of steps (nox's workflow
 style); a step returns None to go on or an exit code to stop with.

@@ -254,10 +254,14 @@ def _select(
     taken: set[str] = set()
     for rel in rels:
         prefix = rel + "/" if rel else ""
-        inside = [(p[len(prefix):], p) for p in entries if p.startswith(prefix)]
-        inside.sort(key=lambda item: _walk_key(item[0]))
-        for sub, path in inside:
-            if path not in taken and _wanted(sub, recursive):
+        size = len(prefix)
+        if recursive:
+            inside = sorted((p for p in entries if p.startswith(prefix)),
+                            key=lambda p: _walk_key(p[size:]))
+        else:  # one folder: a plain sort of the full paths is alembic's sorted(files)
+            inside = sorted(p for p in entries if p.startswith(prefix) and "/" not in p[size:])
+        for path in inside:
+            if path not in taken and _wanted(path[size:], recursive):
                 taken.add(path)
                 chosen.append((path, entries[path]))
     return chosen

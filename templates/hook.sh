@@ -13,9 +13,11 @@ case $0 in */*) HOOKMAN_HOOKS_DIR=${0%/*} ;; *) HOOKMAN_HOOKS_DIR=. ;; esac
 export HOOKMAN_HOOKS_DIR
 
 # exec, so git's stdin (pre-push's ref lines) reaches Python untouched. -P: the repository's own
-# top-level modules must never shadow the standard library.
+# top-level modules must never shadow the standard library. -c rather than -m: runpy's imports
+# cost a few milliseconds on every commit.
 if [ -x "$INSTALL_PYTHON" ]; then
-  exec "$INSTALL_PYTHON" -P -m hooks_manager hook "$HOOK_TYPE" "$@"
+  exec "$INSTALL_PYTHON" -P -c 'from hooks_manager.main import main; raise SystemExit(main())' \
+    hook "$HOOK_TYPE" "$@"
 elif command -v hookman >/dev/null 2>&1; then
   exec hookman hook "$HOOK_TYPE" "$@"
 fi
