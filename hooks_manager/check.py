@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hooks_manager.cache import ScanCache
 from hooks_manager.config import Project, Settings
 from hooks_manager.graph import Problem, Record, Verdict, analyze
 from hooks_manager.scan import filename_warning, scan
@@ -22,22 +23,16 @@ class ProjectReport:
         self.verdict = verdict
 
 
-Memo = dict[tuple[str, str], "Record | Problem"]
-
-
 def check_projects(
-    projects: list[Project], source: Source, settings: Settings, memo: Memo | None = None
+    projects: list[Project], source: Source, settings: Settings
 ) -> list[ProjectReport]:
-    return [check_project(project, source, settings, memo) for project in projects]
+    return [check_project(project, source, settings) for project in projects]
 
 
-def check_project(
-    project: Project, source: Source, settings: Settings, memo: Memo | None = None
-) -> ProjectReport:
-    """``memo`` ((path, blob id) -> what scanning found) lets several checks of nearly the
-    same git files (pre-push: a commit, then its predicted merge) scan each blob once."""
+def check_project(project: Project, source: Source, settings: Settings) -> ProjectReport:
     files, problems = source.files(project.locations, project.recursive)
-    records, file_problems, dynamic = read_records(files, memo)
+    records, file_problems, dynamic = read_records(files, source.cache)
+    source.cache.save()
     if dynamic and settings.static_fallback:
         from hooks_manager.alembic_loader import load_dynamic
 
@@ -55,24 +50,24 @@ def check_project(
 
 
 def read_records(
-    files: list[File], memo: Memo | None = None
+    files: list[File], cache: ScanCache | None = None
 ) -> tuple[list[Record], list[Problem], list[tuple[File, Problem]]]:
     """Records, problems, and the files whose values only running them could tell."""
     records: list[Record] = []
     problems: list[Problem] = []
     dynamic: list[tuple[File, Problem]] = []
     for file in files:
+        if file.known is not None:
+            records.append(file.known)
+            continue
         if file.problem is not None:
             problems.append(file.problem)
             continue
-        key = (file.path, file.oid)
-        found = memo.get(key) if memo is not None and file.oid else None
-        if found is None:
-            found = scan(file.data, file.path, file.filename)
-            if memo is not None and file.oid:
-                memo[key] = found
+        found = scan(file.data, file.path, file.filename)
         if isinstance(found, Record):
             records.append(found)
+            if cache is not None and file.key is not None:
+                cache.put(file.key, found)
             warning = filename_warning(found, file.filename)
             if warning is not None:
                 problems.append(warning)

@@ -94,6 +94,75 @@ def check(
     raise typer.Exit(check_command(options))
 
 
+# --- install / uninstall / status / doctor (the work is in installer.py and doctor.py) ---------
+
+
+@app.command()
+def install(
+    hooks_path: Annotated[bool, typer.Option(
+        "--hooks-path", "--into-hooks-path",
+        help="core.hooksPath points to another folder (husky's .husky/_, a team folder): "
+             "install into it anyway, keeping and chaining the hooks already there.")] = False,
+    yes: Annotated[bool, typer.Option("-y", "--yes", help="Ask nothing; take what was "
+                                      "detected (also the case with CI set or no terminal).")]
+    = False,
+) -> None:
+    """Install the pre-commit, pre-push and pre-merge-commit hooks in this clone.
+
+    Hooks already in place are kept and run first. Installing again refreshes the shims.
+    Exit codes: 0 installed, 2 not installed (core.hooksPath elsewhere, not a git clone, ...).
+    """
+    import os
+
+    from hooks_manager.installer import install_command
+
+    raise typer.Exit(install_command(os.getcwd(), into_hooks_path=hooks_path, assume_yes=yes))
+
+
+@app.command()
+def uninstall() -> None:
+    """Remove hookman's hooks and put back the hooks they replaced, byte for byte."""
+    import os
+
+    from hooks_manager.installer import uninstall as remove
+
+    location, lines = remove(os.getcwd())
+    for line in lines or [f"no hookman hooks in {location.hooks_dir}"]:
+        typer.echo(f"hookman: {line}")
+
+
+@app.command()
+def status() -> None:
+    """Per hook: installed, whose, chained, stale, and the interpreter it runs.
+
+    Exit codes: 0 all three hooks are hookman's current shims, 1 otherwise.
+    """
+    import os
+
+    from hooks_manager.installer import status as show
+
+    lines, healthy = show(os.getcwd())
+    typer.echo("\n".join(lines))
+    raise typer.Exit(0 if healthy else 1)
+
+
+@app.command()
+def doctor() -> None:
+    """What a hook run will see (interpreter, PATH, hooks folder, settings, projects, test
+    command) and what is wrong with it.
+
+    Exit codes: 0 nothing wrong, 1 something to fix (lines marked FIX).
+    """
+    import os
+
+    from hooks_manager.doctor import doctor as examine
+
+    lines, healthy = examine(os.getcwd())
+    typer.echo("\n".join(lines))
+    typer.echo("hookman: nothing wrong" if healthy else "hookman: fix the FIX lines above")
+    raise typer.Exit(0 if healthy else 1)
+
+
 @app.command()
 def merge(
     commit: Annotated[bool, typer.Option("--commit", help="Commit the merge revision (that file "

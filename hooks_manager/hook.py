@@ -1,4 +1,4 @@
-"""What the installed shims run: `python -m hooks_manager hook <type> [git's arguments]`.
+"""What the installed shims run: `hookman hook <type> [git's arguments]`.
 
 Stdlib only until a problem is found. Each hook is a short list of steps (nox's workflow
 style); a step returns None to go on or an exit code to stop with.
@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from hooks_manager.config import HOOK_TYPES, Settings, find_projects, load_settings
 from hooks_manager.errors import EXIT_CANNOT_CHECK, EXIT_OK, EXIT_PROBLEMS, NoConfigError
-from hooks_manager.sources import Index, find_root
+from hooks_manager.sources import Index, find_root, git_dir
 
 
 class HookRun:
@@ -81,54 +81,45 @@ def load(run: HookRun) -> int | None:
     return None
 
 
+def turned_off() -> bool:
+    return os.environ.get("HOOKMAN", "").strip().lower() in ("0", "false", "off", "no")
+
+
 def honour_off_switch(run: HookRun) -> int | None:
+    """HOOKMAN=0 turns every check off, with a visible line, unless [tool.hookman] required
+    names some: then only those run (`skipped` says which)."""
     assert run.settings is not None
-    if os.environ.get("HOOKMAN", "").lower() in ("0", "false", "off", "no"):
-        if run.settings.required:
-            say(f"hookman: HOOKMAN=0 ignored: {', '.join(sorted(run.settings.required))} "
-                "is required in [tool.hookman]")
-            return None
-        say(f"hookman: {run.hook_type} checks skipped (HOOKMAN=0)")
+    if turned_off() and not run.settings.required:
+        say(f"hookman: {run.hook_type} checks skipped (HOOKMAN={os.environ['HOOKMAN']})")
         return EXIT_OK
     return None
 
 
 def skipped(run: HookRun, check: str) -> bool:
-    """SKIP=alembic-heads,tests (pre-commit's convention), refused for required checks."""
+    """SKIP=alembic-heads,tests (pre-commit's convention) or HOOKMAN=0; refused for required
+    checks, and said out loud either way."""
     assert run.settings is not None
     names = {n.strip() for n in os.environ.get("SKIP", "").split(",")}
-    if check not in names:
+    why = (f"SKIP={os.environ['SKIP']}" if check in names
+           else f"HOOKMAN={os.environ['HOOKMAN']}" if turned_off() else None)
+    if why is None:
         return False
     if check in run.settings.required:
-        say(f"hookman: SKIP={check} ignored: it is required in [tool.hookman]")
+        say(f"hookman: {why} ignored for {check}: it is required in [tool.hookman]")
         return False
-    say(f"hookman: {check} skipped (SKIP={os.environ['SKIP']})")
+    say(f"hookman: {check} skipped ({why})")
     return True
 
 
 def replaying(run: HookRun) -> int | None:
     """While a rebase or cherry-pick replays commits, each one was checked when it was made;
     checking every step of the replay would only get in the way."""
-    git_dir = _git_dir(run.root)
-    if git_dir is None:
+    folder = git_dir(run.root)
+    if folder is None:
         return None
     for marker in ("rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD", "REVERT_HEAD"):
-        if os.path.exists(os.path.join(git_dir, marker)):
+        if os.path.exists(os.path.join(folder, marker)):
             return run.previous_code
-    return None
-
-
-def _git_dir(root: str) -> str | None:
-    dot_git = os.path.join(root, ".git")
-    if os.path.isdir(dot_git):
-        return dot_git
-    try:
-        with open(dot_git, encoding="utf-8") as handle:  # a linked worktree: "gitdir: <path>"
-            text = handle.read().strip()
-    except OSError:
-        return None
-    if text.startswith("gitdir:"):
-        return os.path.join(root, text[len("gitdir:"):].strip())
     return None
 
 

@@ -12,7 +12,6 @@ from hooks_manager.check import ProjectReport, check_projects
 from hooks_manager.config import Project, find_projects
 from hooks_manager.errors import EXIT_TESTS_FAILED, NoConfigError
 from hooks_manager.hook import HookRun, say, skipped
-from hooks_manager.hook import _git_dir as git_dir
 from hooks_manager.pushreads import GitReads, SharedCommit, SharedMerge
 from hooks_manager.sources import ZERO_SHA
 
@@ -99,12 +98,11 @@ def check_refs(
     remote = run.args[0] if run.args else "origin"
     upstream = None if upstream_skipped else find_upstream(run, remote)
     outcomes = []
-    reads = GitReads(run.root, git_dir(run.root))
+    reads = GitReads(run.root)
     for ref in refs:
         outcome = check_ref(run, ref, projects, upstream, heads_skipped, reads)
         say_outcome(outcome)
         outcomes.append(outcome)
-    reads.save()
     failing = [o for o in outcomes if not o.ok]
     if not failing:
         return None
@@ -136,7 +134,7 @@ def check_ref(
                 reads.start_changes(base, upstream.sha, project_rels)
     if not heads_skipped:
         own = SharedCommit(reads, ref.local_sha)
-        outcome.own = check_projects(projects, own, run.settings, reads.memo)
+        outcome.own = check_projects(projects, own, run.settings)
     if predict and upstream is not None:
         merge = SharedMerge(reads, ref.local_sha, upstream.name, upstream.sha, base)
         if outcome.own and all(merge.same_as_ours(r) for r in rels):
@@ -144,7 +142,7 @@ def check_ref(
             outcome.predicted = [ProjectReport(r.project, merge, r.records, r.verdict)
                                  for r in outcome.own]
         else:
-            outcome.predicted = check_projects(projects, merge, run.settings, reads.memo)
+            outcome.predicted = check_projects(projects, merge, run.settings)
     return outcome
 
 

@@ -1,11 +1,18 @@
-"""Every subprocess hookman starts goes through here."""
+"""Every subprocess hookman starts goes through here.
+
+git plumbing on the hook path is started with ``os.posix_spawnp`` and read with ``select``:
+``import subprocess`` alone costs ~15 ms here (it pulls in locale, re, threading, signal),
+about what the whole pre-commit check may add to a commit. Everything else (test suites,
+tools that need a working directory or a terminal) uses subprocess, imported when needed.
+"""
 
 from __future__ import annotations
 
 import os
-import subprocess
 
 from hooks_manager.errors import GitError
+
+_CHUNK = 1 << 16
 
 
 class Result:
@@ -17,31 +24,92 @@ class Result:
         self.err = err
 
 
+class Running:
+    """A started command whose output is collected by ``finish``."""
+
+    __slots__ = ("err_fd", "in_fd", "out_fd", "pid", "stdin")
+
+    def __init__(self, pid: int, in_fd: int | None, out_fd: int, err_fd: int, stdin: bytes) -> None:
+        self.pid = pid
+        self.in_fd = in_fd
+        self.out_fd = out_fd
+        self.err_fd = err_fd
+        self.stdin = stdin
+
+
+def start(cmd: list[str], cwd: str, stdin: bytes | None = None) -> Running:
+    """Start git command ``cmd`` in ``cwd``. Children never inherit our stdin: in a pre-push
+    hook it holds git's ref lines, which a child would swallow (lefthook#508)."""
+    assert cmd[0] == "git", "start() runs git; other commands go through run()"
+    cmd = ["git", "-C", cwd, *cmd[1:]]  # posix_spawn has no working-directory action
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    in_r, in_w = os.pipe() if stdin is not None else (os.open(os.devnull, os.O_RDONLY), None)
+    actions = [(os.POSIX_SPAWN_DUP2, in_r, 0), (os.POSIX_SPAWN_DUP2, out_w, 1),
+               (os.POSIX_SPAWN_DUP2, err_w, 2)]
+    try:
+        pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=actions)
+    except OSError as exc:
+        for fd in (out_r, out_w, err_r, err_w, in_r, in_w):
+            if fd is not None:
+                os.close(fd)
+        raise GitError(f"cannot run {cmd[0]!r}: {exc.strerror}",
+                       hint=f"install {cmd[0]} or put it on PATH") from exc
+    for fd in (out_w, err_w, in_r):
+        os.close(fd)
+    return Running(pid, in_w, out_r, err_r, stdin or b"")
+
+
+def finish(running: Running) -> Result:
+    """Feed stdin and drain stdout/stderr together, so no pipe can fill up and deadlock."""
+    import select
+
+    outputs: dict[int, list[bytes]] = {running.out_fd: [], running.err_fd: []}
+    readers = [running.out_fd, running.err_fd]
+    writer = running.in_fd
+    pending = memoryview(running.stdin)
+    if writer is not None and not pending:
+        os.close(writer)
+        writer = None
+    while readers or writer is not None:
+        ready_r, ready_w, _ = select.select(readers, [writer] if writer is not None else [], [])
+        for fd in ready_r:
+            chunk = os.read(fd, _CHUNK)
+            if chunk:
+                outputs[fd].append(chunk)
+            else:
+                readers.remove(fd)
+                os.close(fd)
+        if ready_w and writer is not None:
+            try:
+                sent = os.write(writer, pending[:_CHUNK])
+            except BrokenPipeError:
+                sent = len(pending)  # the child stopped reading; its exit code will say why
+            pending = pending[sent:]
+            if not pending:
+                os.close(writer)
+                writer = None
+    _, status = os.waitpid(running.pid, 0)
+    return Result(os.waitstatus_to_exitcode(status), b"".join(outputs[running.out_fd]),
+                  b"".join(outputs[running.err_fd]))
+
+
 def run(
     cmd: list[str], cwd: str, stdin: bytes | None = None, env: dict[str, str] | None = None
 ) -> Result:
-    """Run ``cmd`` to completion. Children never inherit our stdin: in a pre-push hook it holds
-    git's ref lines, which a child would swallow (lefthook#508)."""
+    """Run ``cmd`` to completion, capturing its output; stdin is ``stdin`` or /dev/null."""
+    if cmd[0] == "git" and env is None:
+        return finish(start(cmd, cwd, stdin))
+    import subprocess
+
     try:
-        done = subprocess.run(
-            cmd, cwd=cwd, input=stdin, capture_output=True, env=env,
-            stdin=None if stdin is not None else subprocess.DEVNULL,
-        )
-    except FileNotFoundError as exc:
+        done = subprocess.run(cmd, cwd=cwd, input=stdin, capture_output=True, env=env,
+                              stdin=None if stdin is not None else subprocess.DEVNULL,
+                              check=False)
+    except OSError as exc:
         raise GitError(f"cannot run {cmd[0]!r}: {exc.strerror}",
                        hint=f"install {cmd[0]} or put it on PATH") from exc
     return Result(done.returncode, done.stdout, done.stderr)
-
-
-def start(cmd: list[str], cwd: str) -> subprocess.Popen[bytes]:
-    """Start ``cmd`` now and collect it later with ``finish``: independent git reads overlap."""
-    return subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-
-
-def finish(proc: subprocess.Popen[bytes]) -> Result:
-    out, err = proc.communicate()
-    return Result(proc.returncode, out, err)
 
 
 def git(root: str, *args: str, stdin: bytes | None = None, ok: tuple[int, ...] = (0,)) -> bytes:
@@ -68,6 +136,7 @@ def stream(cmd: list[str], cwd: str, env: dict[str, str] | None = None) -> int:
     reaches the user there, in order with hookman's own lines) and stdin closed: in pre-push
     it holds git's ref lines, and a test suite that reads stdin must not hang. Returns the
     exit code; OSError (no such program) is the caller's to explain."""
+    import subprocess
     import sys
 
     sys.stderr.flush()

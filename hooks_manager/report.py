@@ -6,7 +6,6 @@ The JSON shape is a contract (README, "JSON output"): bump SCHEMA_VERSION on any
 from __future__ import annotations
 
 import os
-import shlex
 
 from hooks_manager import proc
 from hooks_manager.check import ProjectReport
@@ -48,6 +47,8 @@ def _in_git(report: ProjectReport) -> bool:
 
 def merge_commands(report: ProjectReport, several: bool) -> list[str]:
     """The exact commands that fix a fork, hookman's first and alembic's own second."""
+    import shlex
+
     heads = report.verdict.head_ids
     project = report.project
     target = f" -p {shlex.quote(project.name)}" if several else ""

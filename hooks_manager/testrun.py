@@ -1,11 +1,44 @@
-"""The test suite a push runs once the histories are clean."""
+"""The project's test suite: which command runs it, and running it."""
 
 from __future__ import annotations
 
+import os
 import shlex
 
 from hooks_manager import proc
 from hooks_manager.errors import ConfigError
+
+PYTEST_COMMAND = "python -m pytest -q"
+# (file, text that marks pytest settings in it; None: the file's presence is enough)
+_PYTEST_MARKS: tuple[tuple[str, bytes | None], ...] = (
+    ("pytest.ini", None),
+    ("conftest.py", None),
+    ("pyproject.toml", b"[tool.pytest"),  # [tool.pytest.ini_options] (and pytest 9's [tool.pytest])
+    ("tox.ini", b"[pytest]"),
+    ("setup.cfg", b"[tool:pytest]"),
+)
+
+
+def detect_test_command(root: str) -> str | None:
+    """`python -m pytest -q` when ``root`` shows any sign of a pytest suite (its settings in
+    pytest.ini, pyproject.toml, tox.ini or setup.cfg; a conftest.py; a tests/ folder), else
+    None: hookman then asks, or runs no tests."""
+    for name, mark in _PYTEST_MARKS:
+        path = os.path.join(root, name)
+        if mark is None:
+            if os.path.isfile(path):
+                return PYTEST_COMMAND
+            continue
+        try:
+            with open(path, "rb") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        if any(line.strip().startswith(mark) for line in text.splitlines()):
+            return PYTEST_COMMAND
+    if os.path.isdir(os.path.join(root, "tests")):
+        return PYTEST_COMMAND
+    return None
 
 
 def run_tests(command: str, root: str) -> int:
@@ -26,9 +59,3 @@ def run_tests(command: str, root: str) -> int:
         raise ConfigError(f"test_command {command!r}: cannot run {argv[0]!r} "
                           f"({exc.strerror})", hint="fix test_command in [tool.hookman], or "
                           "install the program") from exc
-
-
-def detect_test_command(root: str) -> str | None:
-    """Placeholder until test-command detection lands: nothing is detected, so without a
-    test_command setting the push skips the tests and says so."""
-    return None

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -16,15 +15,11 @@ from tests.helpers import add_revision, commit_all, git, init_repo, make_project
 BASE, FIRST, SECOND = "aaaa00000001", "bbbb00000002", "cccc00000003"
 
 
-def install_pre_push(repo: Path) -> Path:
-    """The shim the installer will write, reduced to its core: exec hookman's hook module."""
-    hooks = repo / git(repo, "rev-parse", "--git-path", "hooks")
-    hooks.mkdir(parents=True, exist_ok=True)
-    shim = hooks / "pre-push"
-    shim.write_text("#!/bin/sh\n"
-                    f'exec {shlex.quote(sys.executable)} -m hooks_manager hook pre-push "$@"\n')
-    shim.chmod(shim.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return shim
+def install_hooks(repo: Path) -> None:
+    """hookman's real installer: the three shims, as `hookman install` writes them."""
+    from hooks_manager.installer import install
+
+    install(str(repo))
 
 
 def set_test_command(repo: Path, command: str, extra: str = "") -> None:
@@ -67,12 +62,12 @@ def forked_setup(tmp_path: Path, test_command: str = "",
     git(seed, "merge", "-q", "--ff-only", "feature-a")
     git(seed, "push", "-q", "origin", "main")
     git(clone, "fetch", "-q", "origin")
-    install_pre_push(clone)
+    install_hooks(clone)
     return Setup(remote, seed, clone)
 
 
 def own_fork(setup: Setup) -> None:
-    """feature-b takes origin/main in (a merge made without hooks): now the branch's own
+    """feature-b takes origin/main in (a merge made past the hooks): now the branch's own
     history has two heads."""
     git(setup.clone, "merge", "-q", "--no-verify", "--no-edit", "origin/main")
 

@@ -1,0 +1,89 @@
+"""The pure graph logic, fed plain records (no files, no git)."""
+
+from __future__ import annotations
+
+from hooks_manager.graph import Policy, Record, analyze, fork_points
+
+
+def rec(rev: str, *down: str, labels: tuple[str, ...] = (), deps: tuple[str, ...] = ()) -> Record:
+    return Record(rev, tuple(down), deps, labels, path=f"versions/{rev}.py", line=3)
+
+
+def kinds(records: list[Record], policy: Policy | None = None) -> list[str]:
+    return [p.kind for p in analyze(records, policy).problems]
+
+
+def test_empty_history_is_healthy() -> None:
+    verdict = analyze([])
+    assert verdict.ok
+    assert verdict.heads == []
+    assert verdict.bases == []
+
+
+def test_linear_history_has_one_head_and_one_base() -> None:
+    verdict = analyze([rec("a"), rec("b", "a"), rec("c", "b")])
+    assert verdict.ok
+    assert verdict.head_ids == ["c"]
+    assert verdict.bases == ["a"]
+
+
+def test_fork_is_two_heads_until_merged() -> None:
+    forked = [rec("a"), rec("b", "a"), rec("c", "a")]
+    verdict = analyze(forked)
+    assert sorted(verdict.head_ids) == ["b", "c"]
+    assert kinds(forked) == ["multiple-heads"]
+    assert fork_points(forked, verdict.head_ids) == ["a"]
+    assert analyze([*forked, rec("m", "b", "c")]).ok
+
+
+def test_fork_point_is_the_newest_common_ancestor() -> None:
+    records = [rec("a"), rec("b", "a"), rec("c", "b"), rec("d", "c"), rec("e", "c")]
+    assert fork_points(records, ["d", "e"]) == ["c"]
+
+
+def test_allowed_heads_are_not_a_fork() -> None:
+    forked = [rec("a"), rec("b", "a"), rec("c", "a")]
+    assert analyze(forked, Policy(allowed_heads=frozenset({"c"}))).ok
+
+
+def test_one_head_per_branch_label() -> None:
+    two_lines = [rec("a"), rec("b", "a", labels=("billing",)), rec("c", "a", labels=("auth",)),
+                 rec("d", "b")]
+    assert not analyze(two_lines).ok
+    assert analyze(two_lines, Policy(heads_per_branch_label=True)).ok
+    forked_line = [*two_lines, rec("e", "b")]
+    assert kinds(forked_line, Policy(heads_per_branch_label=True)) == ["multiple-heads"]
+
+
+def test_depends_on_does_not_merge_heads_but_changes_effective_heads() -> None:
+    verdict = analyze([rec("a"), rec("b", "a"), rec("x"), rec("y", "x", deps=("b",))])
+    assert sorted(verdict.head_ids) == ["b", "y"]
+    assert verdict.effective_heads == ["y"]
+
+
+def test_depends_on_a_branch_label_resolves_to_that_revision() -> None:
+    verdict = analyze([rec("a", labels=("core",)), rec("x", deps=("core",))])
+    assert "missing-parent" not in [p.kind for p in verdict.problems]
+    assert verdict.effective_heads == ["x"]
+
+
+def test_defects_are_named() -> None:
+    assert "missing-parent" in kinds([rec("a"), rec("b", "zzz")])
+    assert "missing-parent" in kinds([rec("a", deps=("nope",))])
+    assert "duplicate-revision" in kinds([rec("a"), rec("a")])
+    assert "cycle" in kinds([rec("a", "b"), rec("b", "a")])
+    assert "cycle" in kinds([rec("a", "a")])
+    assert "cycle" in kinds([rec("a", deps=("a",))])
+    assert "dependency-cycle" in kinds([rec("a"), rec("b", "a", deps=("c",)),
+                                        rec("c", "a", deps=("b",))])
+    assert "duplicate-branch-label" in kinds([rec("a", labels=("x",)),
+                                              rec("b", "a", labels=("x",))])
+    assert "duplicate-branch-label" in kinds([rec("a"), rec("b", "a", labels=("a",))])
+    assert "illegal-revision-id" in kinds([rec("a-b")])
+
+
+def test_duplicate_id_keeps_the_later_file_like_alembic() -> None:
+    # Both files count as heads (alembic lists "003 (head)" twice), and the earlier file's
+    # parent stays a head too: only the kept file is linked.
+    verdict = analyze([rec("a"), rec("b"), rec("c", "a"), rec("c", "b")])
+    assert sorted(verdict.head_ids) == ["a", "c", "c"]

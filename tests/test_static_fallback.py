@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import add_revision, hookman
+
+COMPUTED = '''\
+"""computed header"""
+from myapp_constants import LABEL
+
+revision = "bbbb0002"
+down_revision = "aaaa0001"
+branch_labels = (LABEL,)
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def _project_with_computed_label(project: Path) -> None:
+    add_revision(project, "aaaa0001", None)
+    (project / "migrations" / "versions" / "bbbb0002_computed.py").write_text(COMPUTED)
+    (project / "myapp_constants.py").write_text('LABEL = "billing"\n')
+
+
+def test_computed_value_is_named_with_file_and_line(project: Path) -> None:
+    _project_with_computed_label(project)
+    done = hookman(project, "check")
+    assert done.returncode == 1
+    assert "[not-static]" in done.stdout
+    assert "bbbb0002_computed.py:6" in done.stdout
+    assert "static_fallback = true" in done.stdout
+
+
+def test_static_fallback_asks_alembic_for_that_file(project: Path) -> None:
+    _project_with_computed_label(project)
+    (project / "pyproject.toml").write_text("[tool.hookman]\nstatic_fallback = true\n")
+    done = hookman(project, "check", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert '"billing"' in done.stdout  # the head carries the label alembic computed
