@@ -196,3 +196,49 @@ def test_settings_are_read_from_pyproject(tmp_path: Path) -> None:
     assert settings.required == frozenset({"tests"})
     assert alembic_toml == {}
     assert path == str(tmp_path / "pyproject.toml")
+
+
+def alembic_heads_and_warnings(ini: Path) -> tuple[list[str], list[str]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        heads = list(ScriptDirectory.from_config(Config(str(ini))).get_heads())
+    return heads, [str(w.message) for w in caught]
+
+
+def test_a_file_reached_twice_is_read_once_as_in_alembic(tmp_path: Path) -> None:
+    repo = make_project(tmp_path / "p")
+    versions = repo / "migrations" / "versions"
+    write_revision(versions, "aaaa0001", None)
+    (versions / "0_link_to_aaaa0001.py").symlink_to("aaaa0001_step.py")
+    heads, said = alembic_heads_and_warnings(repo / "alembic.ini")
+    assert heads == ["aaaa0001"]
+    assert any("loaded twice" in w for w in said)
+    done = hookman(repo, "check", "--json")
+    assert done.returncode == 0, done.stdout
+    assert heads_of(done.stdout) == [["aaaa0001"]]
+
+
+def test_overlapping_version_locations_read_each_file_once(tmp_path: Path) -> None:
+    repo = make_project(tmp_path / "p")
+    (repo / "alembic.ini").write_text(
+        "[alembic]\nscript_location = %(here)s/migrations\npath_separator = os\n"
+        "version_locations = %(here)s/migrations/versions"
+        f"{os.pathsep}%(here)s/migrations/../migrations/versions\n")
+    write_revision(repo / "migrations" / "versions", "aaaa0001", None)
+    heads, _ = alembic_heads_and_warnings(repo / "alembic.ini")
+    done = hookman(repo, "check", "--json")
+    assert done.returncode == 0, done.stdout
+    assert heads_of(done.stdout) == [heads] == [["aaaa0001"]]
+
+
+def test_a_hard_link_is_two_files_for_alembic_too(tmp_path: Path) -> None:
+    repo = make_project(tmp_path / "p")
+    versions = repo / "migrations" / "versions"
+    write_revision(versions, "aaaa0001", None)
+    os.link(versions / "aaaa0001_step.py", versions / "zz_copy.py")
+    heads, said = alembic_heads_and_warnings(repo / "alembic.ini")
+    assert any("present more than once" in w for w in said)
+    done = hookman(repo, "check", "--json")
+    assert sorted(heads) == heads_of(done.stdout)[0]
+    kinds = {p["kind"] for p in json.loads(done.stdout)["projects"][0]["problems"]}
+    assert "duplicate-revision" in kinds
