@@ -60,7 +60,7 @@ ConfigOpt = Annotated[str | None, typer.Option("-c", "--config", help="Alembic c
 NameOpt = Annotated[str | None, typer.Option("-n", "--name", help="Section of the config file "
                                              "(like alembic -n).")]
 ProjectOpt = Annotated[str | None, typer.Option("-p", "--project", help="Only this project "
-                                                "(a name from [[tool.hookman.projects]]).")]
+                                                "(its name in tool.hookman.projects).")]
 
 
 @app.command()
@@ -81,8 +81,8 @@ def check(
 ) -> None:
     """Check every Alembic history: heads, bases and named problems.
 
-    Exit codes: 0 healthy, 1 problems found, 2 cannot check, 3 internal error, 4 no alembic
-    configuration found.
+    Exit codes: 0 healthy, 1 problems found, 2 cannot check (usage, configuration),
+    3 internal error, 4 no alembic configuration found.
     """
     from hooks_manager.main import check_command
 

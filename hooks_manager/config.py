@@ -252,8 +252,11 @@ def _load_project(
         tool = _read_tool_tables(toml_path) or {}
         alembic_toml = _table(tool, "alembic", toml_path)
     toml = _TomlOptions(alembic_toml or {}, toml_path)
-    if not options and not toml.table and ini:
-        raise ConfigError(f"{ini}: no [{section}] section", hint="pass -n SECTION to choose one")
+    if options is None:
+        if not toml.table:  # alembic falls back to [tool.alembic] for a missing section
+            raise ConfigError(f"{ini}: no [{section}] section",
+                              hint="pass -n SECTION to choose one")
+        options = {}
     here = os.path.dirname(ini or toml_path or ".")
     where = ini or toml_path or "configuration"
     script_location = options.get("script_location") or toml.text("script_location")
@@ -308,8 +311,8 @@ _INI_KEYS = ("script_location", "version_locations", "path_separator", "version_
              "recursive_version_locations")
 
 
-def _read_ini(ini: str, section: str) -> dict[str, str]:
-    """The keys hookman needs from ``[section]``, %(here)s filled in; {} if no such section.
+def _read_ini(ini: str, section: str) -> dict[str, str] | None:
+    """The keys hookman needs from ``[section]``, %(here)s filled in; None if no such section.
 
     A small reader handles the plain files alembic generates; anything it is not sure of
     (odd lines, duplicates, unusual interpolation) goes to configparser, which also gives the
@@ -366,7 +369,7 @@ def _interpolate(
     sections: dict[str, dict[str, str]], section: str, here: str
 ) -> dict[str, str] | None:
     if section not in sections:
-        return {}
+        return None  # configparser confirms: it also tells a broken file from a missing section
     raw = sections[section]
     found = {}
     for key in _INI_KEYS:
@@ -378,14 +381,14 @@ def _interpolate(
     return found
 
 
-def _configparser_ini(ini: str, text: str, section: str) -> dict[str, str]:
+def _configparser_ini(ini: str, text: str, section: str) -> dict[str, str] | None:
     import configparser
 
     parser = configparser.ConfigParser({"here": os.path.dirname(ini)})
     try:
         parser.read_string(text, ini)
         if not parser.has_section(section):
-            return {}
+            return None
         return {key: parser.get(section, key) for key in _INI_KEYS
                 if parser.has_option(section, key)}
     except configparser.Error as exc:

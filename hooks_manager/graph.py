@@ -125,8 +125,11 @@ def analyze(records: list[Record], policy: Policy | None = None) -> Verdict:
     verdict.heads = [records[i] for i in head_idx]
     verdict.effective_heads = real_head_ids
     verdict.bases = [r.revision for r in records if not r.down_revisions]
-    if not any(p.kind == "missing-parent" for p in verdict.problems):
-        _detect_cycles(records, by_id, head_idx, deps, children, verdict.problems)
+    # A parent no file has stops alembic before its cycle check; a parent named by a branch
+    # label does not (the label resolves while linking), so cycles are still looked for.
+    if not any(p.kind == "missing-parent" and p.revisions[-1] not in by_name
+               for p in verdict.problems):
+        _detect_cycles(records, by_id, by_name, head_idx, deps, children, verdict.problems)
     verdict.labels_of = _labels_of(records, by_id, children)
     _judge_heads(verdict, policy or Policy())
     return verdict
@@ -216,6 +219,13 @@ def _link(
                                    f"{down!r} as its parent, but no file has that revision",
                                    revisions=(rec.revision, down)))
                 continue
+            if down not in by_id and down in rec.down_revisions:
+                # alembic links a branch label here, then walks ids only and fails (KeyError,
+                # or "broken map"): down_revision must hold revision ids.
+                problems.append(_p("missing-parent", rec, f"revision {rec.revision} names "
+                                   f"branch label {down!r} as its down_revision; alembic only "
+                                   "accepts revision ids there (depends_on may use labels)",
+                                   revisions=(rec.revision, down)))
             parent = by_name[down]
             children.setdefault(parent, set()).add(i)
             if down in rec.down_revisions:
@@ -228,6 +238,7 @@ def _link(
 def _detect_cycles(
     records: list[Record],
     by_id: dict[str, int],
+    by_name: dict[str, int],
     head_idx: list[int],
     deps: list[tuple[str, ...]],
     children: dict[int, set[int]],
@@ -237,7 +248,7 @@ def _detect_cycles(
     along down_revision alone, then along depends_on too."""
     if not records:
         return
-    ups = [[by_id[d] for d in r.down_revisions if d in by_id] for r in records]
+    ups = [[by_name[d] for d in r.down_revisions if d in by_name] for r in records]
     # alembic's nextrev: children that name the parent in down_revision (not depends_on).
     downs = [[c for c in children.get(p, ()) if records[p].revision in records[c].down_revisions]
              for p in range(len(records))]

@@ -90,7 +90,9 @@ class WorkTree(Source):
     def files(self, locations: list[str], recursive: bool) -> tuple[list[File], list[Problem]]:
         out: list[File] = []
         problems: list[Problem] = []
-        seen: set[tuple[int, int]] | None = set() if len(locations) > 1 else None
+        # alembic skips a file whose resolved path it already loaded ("loaded twice!
+        # ignoring"): overlapping version locations, or a symlink to a sibling file.
+        seen: set[str] = set()
         for location in locations:
             if not os.path.isdir(location):
                 problems.append(Problem(
@@ -114,7 +116,7 @@ class WorkTree(Source):
         recursive: bool,
         out: list[File],
         problems: list[Problem],
-        seen: set[tuple[int, int]] | None,
+        seen: set[str],
         parents: list[str],
     ) -> None:
         files: list[os.DirEntry[str]] = []
@@ -128,9 +130,15 @@ class WorkTree(Source):
                 (dirs if is_dir else files).append(entry)
         for entry in sorted(files, key=lambda e: e.name):
             if is_revision_name(entry.name):
+                # parents[-1] is this folder resolved; only a symlink needs resolving itself.
+                real = (os.path.realpath(entry.path) if entry.is_symlink()
+                        else os.path.join(parents[-1], entry.name))
+                if real in seen:
+                    continue
+                seen.add(real)
                 # Display paths are built by joining, not os.path.relpath: relpath per file
                 # cost more than reading all the files.
-                self._read(entry, f"{shown}/{entry.name}", out, seen)
+                self._read(entry, f"{shown}/{entry.name}", out)
         if not recursive:
             return
         for entry in sorted(dirs, key=lambda e: e.name):
@@ -152,19 +160,12 @@ class WorkTree(Source):
                        "follow it, so revisions inside it are not part of the history",
                        severity=WARNING, path=shown)
 
-    def _read(
-        self, entry: os.DirEntry[str], shown: str, out: list[File],
-        seen: set[tuple[int, int]] | None,
-    ) -> None:
+    def _read(self, entry: os.DirEntry[str], shown: str, out: list[File]) -> None:
         try:
             st = entry.stat()
         except OSError as exc:
             out.append(_unreadable(shown, exc))
             return
-        if seen is not None:
-            if (st.st_dev, st.st_ino) in seen:
-                return  # the same file through two version locations: alembic loads it once
-            seen.add((st.st_dev, st.st_ino))
         key = (shown, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         known = self.cache.get(key, shown)
         if known is not None:

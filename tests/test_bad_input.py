@@ -1,0 +1,162 @@
+"""Bad input through the real command line: a named message with the file, a non-zero exit,
+never a traceback, and never a migration file executed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import add_revision, commit_all, git, hookman, init_repo, make_project
+
+VERSIONS = Path("migrations") / "versions"
+
+
+def check(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    done = hookman(project, "check", *args)
+    assert "Traceback" not in done.stderr + done.stdout, done.stderr
+    return done
+
+
+def assert_names(done: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
+    said = done.stdout + done.stderr
+    assert done.returncode == code, said
+    for word in words:
+        assert word in said, said
+
+
+@pytest.mark.parametrize(("data", "kind", "words"), [
+    (b"revision = 'bad1'\ndown_revision = (\n", "unparseable-file", "syntax error"),
+    (b'"""caf\xe9"""\nrevision = \'bad1\'\ndown_revision = None\n', "unparseable-file",
+     "UTF-8"),
+    (b"\x7fELF\x02\x01\x01\0\0\0\0revision", "unparseable-file", "NUL"),
+    (b"", "missing-revision", "empty"),
+    (b"down_revision = None\n", "missing-revision", "no `revision"),
+    (b"revision = 'bad1'\n", "missing-down-revision", "down_revision"),
+])
+def test_bad_revision_file_is_named(project: Path, data: bytes, kind: str,
+                                    words: str) -> None:
+    add_revision(project, "aaaa0001", None)
+    (project / VERSIONS / "bad1_broken.py").write_bytes(data)
+    done = check(project)
+    assert_names(done, 1, f"[{kind}]", "migrations/versions/bad1_broken.py", words)
+    report = json.loads(check(project, "--json").stdout)
+    assert kind in {p["kind"] for p in report["projects"][0]["problems"]}
+
+
+def test_non_utf8_byte_in_a_comment_loads_as_in_alembic(project: Path) -> None:
+    # Python compiles these bytes (comments are not decoded), and so does alembic's loader.
+    (project / VERSIONS / "bad1_latin.py").write_bytes(
+        b"revision = 'bad1'  # caf\xe9\ndown_revision = None\n")
+    assert_names(check(project), 0, "head bad1")
+
+
+def test_missing_versions_folder(project: Path) -> None:
+    (project / VERSIONS).rmdir()
+    assert_names(check(project), 1, "migrations/versions", "does not exist")
+
+
+@pytest.mark.parametrize(("ini", "words"), [
+    ("[alembic\nscript_location = migrations\n", "cannot be read as an alembic configuration"),
+    ("[alembic]\nsqlalchemy.url = sqlite://\n", "no script_location"),
+    ("[alembic]\nscript_location = %(here)s/nowhere\n", "does not exist"),
+    ("[other]\nscript_location = migrations\n", "no [alembic] section"),
+    ("[alembic]\nscript_location = migrations\nversion_locations = a b\n"
+     "path_separator = pipe\n", "path_separator"),
+])
+def test_broken_alembic_ini(project: Path, ini: str, words: str) -> None:
+    (project / "alembic.ini").write_text(ini)
+    assert_names(check(project), 2, "alembic.ini", words)
+
+
+def test_symlinked_folder_loop_under_recursive_locations(project: Path) -> None:
+    ini = (project / "alembic.ini").read_text() + "recursive_version_locations = true\n"
+    (project / "alembic.ini").write_text(ini)
+    add_revision(project, "aaaa0001", None)
+    (project / VERSIONS / "sub").mkdir()
+    (project / VERSIONS / "sub" / "loop").symlink_to("..", target_is_directory=True)
+    assert_names(check(project), 1, "symlink-loop", "migrations/versions/sub/loop")
+
+
+def test_file_symlink_loop(project: Path) -> None:
+    add_revision(project, "aaaa0001", None)
+    (project / VERSIONS / "x1_loop.py").symlink_to("x2_loop.py")
+    (project / VERSIONS / "x2_loop.py").symlink_to("x1_loop.py")
+    assert_names(check(project), 1, "migrations/versions/x1_loop.py", "cannot be read")
+
+
+def test_ten_thousand_revisions(project: Path) -> None:
+    versions = project / VERSIONS
+    down = "None"
+    for i in range(10_000):
+        rev = f"{i:012x}"
+        (versions / f"{rev}_step.py").write_text(
+            f"revision = '{rev}'\ndown_revision = {down}\nbranch_labels = None\n"
+            "depends_on = None\n")
+        down = f"'{rev}'"
+    done = check(project, "--json")
+    assert done.returncode == 0, done.stderr
+    [report] = json.loads(done.stdout)["projects"]
+    assert [h["revision"] for h in report["heads"]] == [f"{9999:012x}"]
+    assert report["revisions"] == 10_000
+
+
+def test_migration_files_are_never_executed(project: Path) -> None:
+    sentinel = project.parent / "PWNED"
+    trap = (f"open({str(sentinel)!r}, 'w').write('ran')\n"
+            "revision = 'trap0001'\ndown_revision = None\n")
+    (project / VERSIONS / "trap0001_trap.py").write_text(trap)
+    commit_all(project, "trap")
+    assert check(project).returncode == 0
+    assert check(project, "--rev", "HEAD").returncode == 0
+    (project / VERSIONS / "trap0002_trap.py").write_text(
+        trap.replace("trap0001'\ndown_revision = None", "trap0002'\ndown_revision = 'trap0001'"))
+    git(project, "add", "-A")
+    assert check(project, "--staged").returncode == 0
+    hook = hookman(project, "hook", "pre-commit")
+    assert hook.returncode == 0, hook.stderr
+    assert not sentinel.exists()
+
+
+def test_migration_file_with_a_fork_is_still_never_executed(project: Path) -> None:
+    sentinel = project.parent / "PWNED"
+    trap = f"open({str(sentinel)!r}, 'w').write('ran')\n"
+    add_revision(project, "aaaa0001", None)
+    for rev in ("bbbb0002", "cccc0003"):
+        (project / VERSIONS / f"{rev}_x.py").write_text(
+            trap + f"revision = '{rev}'\ndown_revision = 'aaaa0001'\n")
+    git(project, "add", "-A")
+    assert check(project, "--staged").returncode == 1
+    assert hookman(project, "hook", "pre-commit").returncode == 1
+    assert not sentinel.exists()
+
+
+def test_no_alembic_configuration_at_all(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "plain")
+    done = check(repo)
+    assert_names(done, 4, "no alembic configuration found")
+
+
+@pytest.mark.parametrize(("table", "words"), [
+    ("[tool.hookman]\nshout = true\n", "unknown setting shout"),
+    ("[tool.hookman]\nauto_merge = \"yes\"\n", "auto_merge must be true or false"),
+    ("[tool.hookman]\nallowed_heads = \"abc\"\n", "allowed_heads must be a list"),
+    ("[tool.hookman\n", "not valid TOML"),
+])
+def test_bad_hookman_settings(project: Path, table: str, words: str) -> None:
+    (project / "pyproject.toml").write_text(table)
+    assert_names(check(project), 2, "pyproject.toml", words)
+
+
+def test_bad_settings_through_the_hook(project: Path) -> None:
+    (project / "pyproject.toml").write_text("[tool.hookman]\nshout = true\n")
+    done = hookman(project, "hook", "pre-commit")
+    assert "Traceback" not in done.stderr
+    assert_names(done, 2, "pyproject.toml", "shout")
+
+
+def test_not_a_repository_with_staged(tmp_path: Path) -> None:
+    folder = make_project(tmp_path / "nogit")
+    assert_names(check(folder, "--staged"), 2, "git repository")

@@ -1,0 +1,71 @@
+"""The speed contract: on a healthy history the hook and `hookman check` import no heavy
+library. Measured as modules actually imported in a fresh interpreter, never as wall time."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import add_revision, commit_all, git
+
+HEAVY = {"alembic", "sqlalchemy", "git", "typer", "questionary", "rich", "prompt_toolkit",
+         "dataclasses", "click", "mako"}
+
+PROBE = """
+import json, sys
+from hooks_manager.main import main
+code = main({args!r})
+print(json.dumps({{"code": code, "modules": sorted(sys.modules)}}))
+"""
+
+
+def imported(cwd: Path, *args: str) -> tuple[int, set[str]]:
+    done = subprocess.run([sys.executable, "-c", PROBE.format(args=list(args))], cwd=cwd,
+                          capture_output=True, text=True, check=False,
+                          stdin=subprocess.DEVNULL)
+    assert "Traceback" not in done.stderr, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result["code"], {name.split(".")[0] for name in result["modules"]}
+
+
+@pytest.fixture
+def healthy(project: Path) -> Path:
+    add_revision(project, "aaaa0001", None)
+    add_revision(project, "bbbb0002", "aaaa0001", annotated=True)
+    commit_all(project, "history")
+    add_revision(project, "cccc0003", "bbbb0002")
+    git(project, "add", "-A")
+    return project
+
+
+@pytest.mark.parametrize("args", [
+    ("hook", "pre-commit"),
+    ("check",),
+    ("check", "--staged"),
+    ("check", "--rev", "HEAD"),
+    ("check", "--rev", "HEAD", "--against", "HEAD~0"),
+    ("check", "--json"),
+])
+def test_healthy_paths_import_nothing_heavy(healthy: Path, args: tuple[str, ...]) -> None:
+    code, modules = imported(healthy, *args)
+    assert code == 0
+    assert "hooks_manager" in modules  # the probe really ran hookman
+    assert not HEAVY & modules, sorted(HEAVY & modules)
+
+
+def test_installed_console_script_imports_nothing_heavy(healthy: Path) -> None:
+    script = Path(sys.executable).parent / "hookman"
+    assert script.exists(), "the test venv installs the console script"
+    done = subprocess.run([str(script), "check"], cwd=healthy, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}, check=False,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stdout + done.stderr
+    names = {line.rsplit("|", 1)[-1].strip().split(".")[0]
+             for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "hooks_manager" in names
+    assert not HEAVY & names, sorted(HEAVY & names)
