@@ -137,6 +137,10 @@ def analyze(records: list[Record], policy: Policy | None = None) -> Verdict:
 
 def _drop_invalid(records: list[Record], problems: list[Problem]) -> list[Record]:
     """Revisions alembic refuses to even construct (Revision.__init__ raises for these)."""
+    joined = "\0".join(r.revision for r in records)
+    if not any(c in joined for c in ILLEGAL_ID_CHARS) and not any(
+            r.revision in r.down_revisions or r.revision in r.depends_on for r in records):
+        return records  # the usual case, in one pass
     kept = []
     for rec in records:
         bad = sorted(ILLEGAL_ID_CHARS.intersection(rec.revision))
@@ -213,7 +217,11 @@ def _link(
     # Only the kept file of a duplicated id is linked (alembic iterates its map's values).
     for i in by_id.values():
         rec = records[i]
-        for down in dict.fromkeys(rec.down_revisions + deps[i]):
+        extra = deps[i]
+        downs = rec.down_revisions
+        if extra or len(downs) > 1:
+            downs = tuple(dict.fromkeys(downs + extra))  # alembic's dedupe_tuple
+        for down in downs:
             if down not in by_name:
                 problems.append(_p("missing-parent", rec, f"revision {rec.revision} names "
                                    f"{down!r} as its parent, but no file has that revision",
@@ -250,14 +258,15 @@ def _detect_cycles(
         return
     ups = [[by_name[d] for d in r.down_revisions if d in by_name] for r in records]
     # alembic's nextrev: children that name the parent in down_revision (not depends_on).
+    with_deps = any(deps)
     downs = [[c for c in children.get(p, ()) if records[p].revision in records[c].down_revisions]
-             for p in range(len(records))]
+             if with_deps else list(children.get(p, ())) for p in range(len(records))]
     bases = [i for i, r in enumerate(records) if not r.down_revisions]
     stranded = set(by_id) - _ids(records, _reach(head_idx, ups) & _reach(bases, downs))
     if not head_idx or not bases or stranded:
         problems.append(_cycle("cycle", "down_revision", stranded or set(by_id)))
         return
-    if not any(deps):
+    if not with_deps:
         return  # no depends_on anywhere: the second pass would walk the same graph
     all_ups = [ups[i] + [by_id[d] for d in deps[i] if d in by_id] for i in range(len(records))]
     all_downs = [list(children.get(i, ())) for i in range(len(records))]

@@ -22,7 +22,7 @@ class File:
     """One candidate revision file: its record from the cache, its bytes, or the problem
     that kept us from them."""
 
-    __slots__ = ("data", "filename", "key", "known", "path", "problem")
+    __slots__ = ("data", "key", "known", "path", "problem")
 
     def __init__(
         self,
@@ -33,11 +33,14 @@ class File:
         known: Record | None = None,
     ) -> None:
         self.path = path  # relative to the repository root, with "/"
-        self.filename = path.rpartition("/")[2]
         self.data = data
         self.problem = problem
         self.key = key  # what the cache knows this file by
         self.known = known  # the cached record: the bytes were not read at all
+
+    @property
+    def filename(self) -> str:
+        return self.path.rpartition("/")[2]
 
 
 def is_revision_name(name: str) -> bool:
@@ -128,17 +131,18 @@ class WorkTree(Source):
                 except OSError:
                     is_dir = False  # as os.walk: an entry it cannot stat is listed as a file
                 (dirs if is_dir else files).append(entry)
-        for entry in sorted(files, key=lambda e: e.name):
-            if is_revision_name(entry.name):
-                # parents[-1] is this folder resolved; only a symlink needs resolving itself.
-                real = (os.path.realpath(entry.path) if entry.is_symlink()
-                        else os.path.join(parents[-1], entry.name))
+        base = parents[-1] + os.sep  # this folder, resolved
+        prefix = shown + "/"
+        for name, entry in sorted((e.name, e) for e in files):
+            if is_revision_name(name):
+                # Only a symlink needs resolving on its own; anything else is base + name.
+                real = os.path.realpath(entry.path) if entry.is_symlink() else base + name
                 if real in seen:
                     continue
                 seen.add(real)
                 # Display paths are built by joining, not os.path.relpath: relpath per file
                 # cost more than reading all the files.
-                self._read(entry, f"{shown}/{entry.name}", out)
+                self._read(entry, prefix + name, out)
         if not recursive:
             return
         for entry in sorted(dirs, key=lambda e: e.name):

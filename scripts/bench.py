@@ -91,6 +91,7 @@ def make_repo(root: Path, count: int) -> list[str]:
     git(root, "init", "-q", "-b", "main")
     git(root, "config", "user.name", "bench")
     git(root, "config", "user.email", "bench@example.com")
+    git(root, "config", "gc.auto", "0")  # no background gc racing the explicit one below
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", f"{count} revisions")
     git(root, "gc", "-q")  # a packed repository, as after a clone

@@ -1,0 +1,65 @@
+"""scripts/demo.sh, run for real: it tells the README's story end to end (real git, a bare
+remote, real alembic, pytest, SQLite) and checks every step itself; this test runs it the way CI
+does (CI=true, no stdin, no terminal) and reads the story back from its output."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import hooks_manager
+
+DEMO = Path(hooks_manager.__file__).parent.parent / "scripts" / "demo.sh"
+
+
+def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
+    env = dict(os.environ, CI="true", TMPDIR=str(tmp_path),
+               HOOKMAN_DEMO_PYTHON=sys.executable)  # this venv: the demo builds none
+    env.pop("KEEP", None)
+    result = subprocess.run(["bash", str(DEMO)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                            timeout=600, check=False)
+    out = result.stdout.decode(errors="replace")
+    assert result.returncode == 0, out
+    assert "\x1b[" not in out  # no terminal: plain `==>` headings, no escape codes
+    assert "==> 1. " in out
+    assert "==> 7. " in out
+
+    # 3: a fork in the index stops the commit, naming both heads and the fix
+    staged = re.search(r"\n    (\w+)  \S+_add_payments\.py  \(staged, not committed yet\)", out)
+    assert staged, out
+    assert "hookman: commit blocked." in out
+    assert "fix: hookman merge" in out
+
+    # 4: bob alone has one head; against origin/main it forks, and CI gets the exact commands
+    assert ("push blocked: bob forks the alembic history once merged with origin/main "
+            "(CI is set)") in out
+    assert "fix this push:  git merge origin/main && hookman merge --commit && git push" in out
+
+    # 5: auto-merge merges origin/main, writes the merge revision, commits it, stops the push
+    assert "hookman: merged origin/main into bob" in out
+    committed = re.search(r"hookman: committed ([0-9a-f]{10}) Merge heads (\w+) and (\w+) — "
+                          r"run git push again", out)
+    assert committed, out
+    heads = {committed[2], committed[3]}
+
+    # 6: the next push runs the suite (streamed) and goes through
+    again = out.split("$ git push origin bob\n", 1)[1]
+    assert "hookman: running the tests: python -m pytest -q" in again
+    assert "2 passed" in again
+    assert "hookman: tests passed" in again
+    assert " * [new branch]      bob -> bob" in again
+
+    # 7: the result is healthy, and alembic upgrades a real database through the merge
+    assert '"ok": true' in out
+    upgrade = re.search(r"Running upgrade (\w+), (\w+) -> (\w+), merge heads", out)
+    assert upgrade, out
+    assert {upgrade[1], upgrade[2]} == heads
+    assert re.search(rf"^{upgrade[3]} \(head\)$", out, re.MULTILINE), out
+    assert "demo: all steps behaved as described" in out
+
+    # the scratch folder is gone (no KEEP)
+    assert not list(tmp_path.glob("hookman-demo.*"))
