@@ -352,24 +352,25 @@ def _p(kind: str, rec: Record, message: str, revisions: tuple[str, ...] = ()) ->
                    revisions=revisions or (rec.revision,))
 
 
+def ancestors(parents: dict[str, tuple[str, ...]], rev: str) -> set[str]:
+    """Every revision ``rev`` descends from, following ``parents`` (id -> down_revisions)."""
+    seen: set[str] = set()
+    todo = list(parents.get(rev, ()))
+    while todo:
+        cur = todo.pop()
+        if cur not in seen:
+            seen.add(cur)
+            todo.extend(parents.get(cur, ()))
+    return seen
+
+
 def fork_points(records: list[Record], head_ids: list[str]) -> list[str]:
     """The newest revisions every head descends from: where the history forked."""
-    parents = {r.revision: r.down_revisions for r in records}
-
-    def ancestors(rev: str) -> set[str]:
-        seen: set[str] = set()
-        todo = list(parents.get(rev, ()))
-        while todo:
-            cur = todo.pop()
-            if cur not in seen:
-                seen.add(cur)
-                todo.extend(parents.get(cur, ()))
-        return seen
-
     if len(head_ids) < 2:
         return []
-    common = set.intersection(*(ancestors(h) for h in head_ids))
-    older = set().union(*(ancestors(c) for c in common)) if common else set()
+    parents = {r.revision: r.down_revisions for r in records}
+    common = set.intersection(*(ancestors(parents, h) for h in head_ids))
+    older = set().union(*(ancestors(parents, c) for c in common)) if common else set()
     return sorted(common - older)
 
 

@@ -71,6 +71,9 @@ def finish(running: Running) -> Result:
     if writer is not None and not pending:
         os.close(writer)
         writer = None
+    elif writer is not None:
+        # Non-blocking, so a write never waits on a full pipe while the child waits on us.
+        os.set_blocking(writer, False)
     while readers or writer is not None:
         ready_r, ready_w, _ = select.select(readers, [writer] if writer is not None else [], [])
         for fd in ready_r:
@@ -83,6 +86,8 @@ def finish(running: Running) -> Result:
         if ready_w and writer is not None:
             try:
                 sent = os.write(writer, pending[:_CHUNK])
+            except BlockingIOError:
+                sent = 0
             except BrokenPipeError:
                 sent = len(pending)  # the child stopped reading; its exit code will say why
             pending = pending[sent:]

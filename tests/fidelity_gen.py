@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from hooks_manager.graph import ancestors
+
 HEX = "0123456789abcdef"
 WORDS = ("add", "users", "orders", "index", "drop", "column", "email", "fix", "audit", "init")
 LABELS = ("core", "reporting", "billing", "aux_schema")
@@ -159,19 +161,8 @@ def _drop_redundant_parents(revs: list[Rev]) -> None:
     `alembic upgrade head` can fail on it (KeyError; lablup/backend.ai#11131): the upgrade
     sample keeps only merges of independent parents."""
     parents = {r.rev: r.down for r in revs}
-
-    def ancestors(rev: str) -> set[str]:
-        seen: set[str] = set()
-        todo = list(parents.get(rev, ()))
-        while todo:
-            cur = todo.pop()
-            if cur not in seen:
-                seen.add(cur)
-                todo.extend(parents.get(cur, ()))
-        return seen
-
     for rev in revs:
-        below = set().union(*(ancestors(d) for d in rev.down)) if rev.down else set()
+        below = set().union(*(ancestors(parents, d) for d in rev.down)) if rev.down else set()
         rev.down = tuple(d for d in rev.down if d not in below)
 
 
