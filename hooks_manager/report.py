@@ -79,9 +79,9 @@ def _project_text(report: ProjectReport, several: bool, quiet: bool) -> list[str
             return []
         heads = ", ".join(verdict.head_ids) or "none (empty history)"
         out = [f"hookman: {name}: ok{where} — {verdict.revision_count} revisions, "
-               f"head {heads}"]
+               f"head {heads}", *_dependency_note(report)]
         return out + [f"  warning: {p.message}" for p in verdict.problems]
-    out = [f"hookman: {name}: {len(verdict.errors)} problem(s){where}"]
+    out = [f"hookman: {name}: {len(verdict.errors)} problem(s){where}", *_dependency_note(report)]
     for problem in verdict.problems:
         if problem.kind == "multiple-heads":
             out += _fork_text(report, several)
@@ -89,6 +89,17 @@ def _project_text(report: ProjectReport, several: bool, quiet: bool) -> list[str
             label = "error" if problem.severity == ERROR else "warning"
             out.append(f"  {label} [{problem.kind}]: {problem.message}")
     return out
+
+
+def _dependency_note(report: ProjectReport) -> list[str]:
+    """Where depends_on changes the picture: `alembic heads --resolve-dependencies` shows
+    another set than the heads `upgrade head` works from."""
+    verdict = report.verdict
+    if sorted(verdict.effective_heads) == sorted(verdict.head_ids):
+        return []
+    return [f"  note: counting depends_on too, the heads are "
+            f"{', '.join(verdict.effective_heads) or 'none'} (the verdict counts down_revision "
+            "only, as `alembic upgrade head` does)"]
 
 
 def _where(report: ProjectReport) -> str:

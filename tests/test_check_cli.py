@@ -42,3 +42,11 @@ def test_predicted_merge_finds_fork_neither_branch_has(project: Path) -> None:
     heads = sorted(h["revision"] for h in report["projects"][0]["heads"])
     assert heads == ["bbbb0002", "cccc0003"]
     assert report["projects"][0]["problems"][0]["kind"] == "multiple-heads"
+
+
+def test_depends_on_that_changes_the_heads_is_shown(project: Path) -> None:
+    add_revision(project, "aaaa0001", None, labels="core")
+    add_revision(project, "xxxx0001", None, labels="audit", depends="aaaa0001")
+    done = hookman(project, "check")
+    assert done.returncode == 1  # two heads by down_revision: aaaa0001 and xxxx0001
+    assert "counting depends_on too, the heads are xxxx0001" in done.stdout
