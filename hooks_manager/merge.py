@@ -12,7 +12,7 @@ import hashlib
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from typing import TYPE_CHECKING
 
 from hooks_manager.config import Project
@@ -63,7 +63,10 @@ def write_merge(
              "runs env.py (and may connect to the database) to write the merge")
     before = _snapshot(project.locations)
     try:
-        with _inside(os.path.dirname(project.config_path or project.toml_path or ".")):
+        # alembic's status lines ("Generating ... done") go through util.msg to sys.stdout
+        # whatever Config(stdout=) says; stderr keeps them in order with hookman's own lines.
+        with _inside(os.path.dirname(project.config_path or project.toml_path or ".")), \
+                redirect_stdout(sys.stderr):
             script = command.merge(config, revisions=list(heads), message=message,
                                    rev_id=rev_id)
     except BaseException as exc:

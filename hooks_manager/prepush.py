@@ -185,9 +185,13 @@ def find_upstream(run: HookRun, remote: str) -> Upstream | None:
     known = None if run.settings.upstream else _default_branch(run.root, remote)
     name = run.settings.upstream or (known.name if known else None)
     if name is None:
-        say(f"hookman: no default branch known for {remote} (no refs/remotes/{remote}/HEAD, "
-            f"main or master); checking the pushed refs alone. Set upstream in "
-            "[tool.hookman] or run `git remote set-head <remote> --auto`.")
+        if _knows_branches_of(run.root, remote):
+            say(f"hookman: no default branch known for {remote} (no refs/remotes/{remote}/HEAD, "
+                f"main or master); checking the pushed refs alone. Set upstream in "
+                f"[tool.hookman] or run `git remote set-head {remote} --auto`.")
+        else:  # a first push, or a push to a bare URL: nothing to predict against
+            say(f"hookman: no default branch known for {remote} (nothing fetched from it "
+                "yet); checking the pushed refs alone")
         return None
     if run.settings.fetch:
         fetch(run.root, remote, name)
@@ -200,6 +204,11 @@ def find_upstream(run: HookRun, remote: str) -> Upstream | None:
             "pushed refs alone (fix upstream in [tool.hookman], or git fetch)")
         return None
     return Upstream(name, result.out.decode().strip())
+
+
+def _knows_branches_of(root: str, remote: str) -> bool:
+    result = proc.run(["git", "for-each-ref", "--count=1", f"refs/remotes/{remote}/"], root)
+    return bool(result.out.strip())
 
 
 def _default_branch(root: str, remote: str) -> Upstream | None:

@@ -46,20 +46,28 @@ def _in_git(report: ProjectReport) -> bool:
 
 
 def merge_commands(report: ProjectReport, several: bool) -> list[str]:
-    """The exact commands that fix a fork, hookman's first and alembic's own second."""
+    """The exact commands that fix a fork, hookman's first and alembic's own second. A fork
+    that only exists once the branch meets another (--against, pre-push's prediction) needs
+    that other branch merged in first: on the branch alone there is nothing to merge."""
     import shlex
 
     heads = report.verdict.head_ids
     project = report.project
     target = f" -p {shlex.quote(project.name)}" if several else ""
-    message = f"merge heads {' and '.join(heads)}"
+    message = f"merge heads {' and '.join(sorted(heads))}"
     config = ""
     if project.config_path:
         config = f" -c {shlex.quote(os.path.relpath(project.config_path, report.source.root))}"
         if project.section != "alembic":
             config += f" -n {shlex.quote(project.section)}"
-    return [f"hookman merge{target}",
-            f"alembic{config} merge -m {shlex.quote(message)} {' '.join(heads)}"]
+    first = ""
+    if isinstance(report.source, PredictedMerge):
+        first = f"git merge {shlex.quote(report.source.theirs)} && "
+    # For a commit being made (index, work tree) the merge file joins that commit: hookman
+    # merge writes it and says what to `git add`. A pushed commit gets its own commit.
+    commit = " --commit" if isinstance(report.source, Commit | PredictedMerge) else ""
+    return [f"{first}hookman merge{target}{commit}",
+            f"{first}alembic{config} merge -m {shlex.quote(message)} {' '.join(heads)}"]
 
 
 def render_text(reports: list[ProjectReport], quiet: bool = False) -> str:

@@ -24,7 +24,12 @@ fi
 STEP=0
 heading() { STEP=$((STEP + 1)); printf '\n%s%s. %s%s\n' "$HEAD_ON" "$STEP" "$1" "$OFF"; }
 note() { printf '%s\n' "$*"; }
-fail() { printf '\ndemo FAILED at step %s: %s\n' "$STEP" "$*" >&2; exit 1; }
+fail() {
+  local where="at step $STEP"
+  [ "$STEP" != 0 ] || where="before the story starts"
+  printf '\ndemo FAILED %s: %s\n' "$where" "$*" >&2
+  exit 1
+}
 
 LAST=""  # output of the last command run through `run`
 # run EXPECTED_CODE 'command': show the command, run it (stdin closed, stderr merged so hook
@@ -229,7 +234,7 @@ heading "The fix without a prompt: HOOKMAN_AUTO_MERGE=1 lets the push write and 
 run 1 'HOOKMAN_AUTO_MERGE=1 CI=1 git push origin bob'
 expect "merged origin/main into bob"
 expect "run git push again"
-MERGE_FILE=$(sed -n 's/^hookman: wrote \(.*\.py\)$/\1/p' "$SCRATCH/.last")
+MERGE_FILE=$(sed -n 's/^.*hookman: wrote \(migrations\/versions\/[^ ]*\.py\)$/\1/p' "$SCRATCH/.last")
 [ -n "$MERGE_FILE" ] && [ -f "$MERGE_FILE" ] || fail "hookman named no merge revision file"
 MERGE=$(revision_id "$MERGE_FILE")
 [ -n "$MERGE" ] || fail "no revision id in $MERGE_FILE"

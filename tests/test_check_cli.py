@@ -42,6 +42,9 @@ def test_predicted_merge_finds_fork_neither_branch_has(project: Path) -> None:
     heads = sorted(h["revision"] for h in report["projects"][0]["heads"])
     assert heads == ["bbbb0002", "cccc0003"]
     assert report["projects"][0]["problems"][0]["kind"] == "multiple-heads"
+    # On the branch alone there is nothing to merge: the fix merges the other side in first.
+    assert report["projects"][0]["fix"][0] == "git merge main && hookman merge --commit"
+    assert report["projects"][0]["fix"][1].startswith("git merge main && alembic -c alembic.ini")
 
 
 def test_depends_on_that_changes_the_heads_is_shown(project: Path) -> None:

@@ -19,6 +19,7 @@ def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
     env = dict(os.environ, CI="true", TMPDIR=str(tmp_path),
                HOOKMAN_DEMO_PYTHON=sys.executable)  # this venv: the demo builds none
     env.pop("KEEP", None)
+    env.pop("PYTHONUNBUFFERED", None)  # buffered, as on most machines: the order users see
     result = subprocess.run(["bash", str(DEMO)], stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                             timeout=600, check=False)
