@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 
 from hooks_manager.config import HOOK_TYPES, Settings, find_projects, load_settings
 from hooks_manager.errors import EXIT_CANNOT_CHECK, EXIT_OK, EXIT_PROBLEMS, NoConfigError
 from hooks_manager.sources import Index, find_root, git_dir
+
+# `collections.abc` loads the whole collections package (~2 ms); the name is for type checkers.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class HookRun:
@@ -32,7 +36,8 @@ class HookRun:
         self.previous_code = 0
 
 
-Step = Callable[[HookRun], "int | None"]
+if TYPE_CHECKING:
+    Step = Callable[[HookRun], int | None]
 
 
 def say(message: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 
 from hooks_manager.config import Project
 from hooks_manager.errors import (
@@ -16,6 +15,11 @@ from hooks_manager.errors import (
     HookmanError,
 )
 from hooks_manager.sources import Commit, Index, PredictedMerge, Source, WorkTree, find_root
+
+# `collections.abc` loads the whole collections package (~2 ms); the name is for type checkers.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _CHECK_FLAGS = {"--staged": "staged", "--json": "json", "-q": "quiet", "--quiet": "quiet"}
 _CHECK_VALUES = {"--rev": "rev", "--against": "against", "-c": "config", "--config": "config",

@@ -240,14 +240,14 @@ def _tree_entries(root: str, rev: str, rels: list[str]) -> dict[str, str]:
 
 
 def _parse_ls_tree(out: bytes) -> dict[str, str]:
+    """`<mode> <type> <oid>\t<path>` records; regular files only."""
     entries = {}
-    for item in out.split(b"\0"):
-        if not item:
-            continue
-        meta, _, path = item.partition(b"\t")
-        mode, kind, oid = meta.split()
-        if kind == b"blob" and mode != b"120000":  # symlinks hold a path, not source
-            entries[path.decode()] = oid.decode()
+    # One decode, then slicing: per-record splitting costs more than the git call itself.
+    for item in out.decode("utf-8", "surrogateescape").split("\0"):
+        tab = item.find("\t")
+        # Symlinks (120000) hold a path, not source; trees and submodules are not files.
+        if tab > 0 and item[7:12] == "blob " and not item.startswith("120000"):
+            entries[item[tab + 1 :]] = item[12:tab]
     return entries
 
 
@@ -263,10 +263,12 @@ def _select(
         if recursive:
             inside = sorted((p for p in entries if p.startswith(prefix)),
                             key=lambda p: _walk_key(p[size:]))
+            names = [p for p in inside if _wanted(p[size:], True)]
         else:  # one folder: a plain sort of the full paths is alembic's sorted(files)
-            inside = sorted(p for p in entries if p.startswith(prefix) and "/" not in p[size:])
-        for path in inside:
-            if path not in taken and _wanted(path[size:], recursive):
+            names = sorted(p for p in entries if p.startswith(prefix) and "/" not in p[size:]
+                           and is_revision_name(p[size:]))
+        for path in names:
+            if path not in taken:  # the same file through two version locations: once
                 taken.add(path)
                 chosen.append((path, entries[path]))
     return chosen
@@ -281,10 +283,13 @@ class GitSource(Source):
     def files(self, locations: list[str], recursive: bool) -> tuple[list[File], list[Problem]]:
         rels = [self.rel(loc) for loc in locations]
         chosen = _select(self.entries(rels), rels, recursive)
-        known = {path: self.cache.get(oid, path) for path, oid in chosen}
-        blobs = read_blobs(self.root, [oid for path, oid in chosen if known[path] is None])
-        files = [File(path, blobs.get(oid, b""), key=oid, known=known[path])
-                 for path, oid in chosen]
+        get = self.cache.get
+        files = [File(path, key=oid, known=get(oid, path)) for path, oid in chosen]
+        unseen = [file for file in files if file.known is None]
+        if unseen:  # only blobs the cache has never seen are read
+            blobs = read_blobs(self.root, [str(file.key) for file in unseen])
+            for file in unseen:
+                file.data = blobs[str(file.key)]
         return files, self.notes()
 
     def notes(self) -> list[Problem]:
@@ -317,16 +322,16 @@ class Index(GitSource):
         paths = [r or "." for r in rels]
         listing = proc.git(self.root, "ls-files", "-s", "-z", "--full-name", "--", *paths)
         entries: dict[str, str] = {}
-        for item in listing.split(b"\0"):
-            if not item:
+        # `<mode> <oid> <stage>\t<path>`, decoded once and sliced (see _parse_ls_tree).
+        for item in listing.decode("utf-8", "surrogateescape").split("\0"):
+            tab = item.find("\t")
+            if tab < 0:
                 continue
-            meta, _, path = item.partition(b"\t")
-            mode, oid, stage = meta.split()
-            if stage != b"0":
-                raise GitError(f"the index has unmerged paths ({path.decode()})",
+            if item[tab - 1] != "0":
+                raise GitError(f"the index has unmerged paths ({item[tab + 1:]})",
                                hint="resolve the conflict and `git add` the file first")
-            if mode != b"120000":
-                entries[path.decode()] = oid.decode()
+            if not item.startswith("120000"):
+                entries[item[tab + 1 :]] = item[7 : tab - 2]
         return entries
 
 
