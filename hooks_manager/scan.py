@@ -32,16 +32,39 @@ def scan(data: bytes, path: str, filename: str) -> Record | Problem:
     if b"\0" in data:
         return Problem("unparseable-file", f"{path}: binary file (contains NUL bytes), not "
                        "Python source", path=path)
-    if data.isascii() or _is_utf8(data):
-        record = _block_values(data, path)
-        if record is not None:
-            return record
+    if not (data.isascii() or _is_utf8(data)):
+        return _scan_ast(data, path, filename)
+    found: Record | Problem | None = _block_values(data, path)
+    if found is None:
         try:
-            values = _fast_values(data)
+            found = record_from_values(_fast_values(data), path, filename)
         except _NeedsAst:
             return _scan_ast(data, path, filename)
-        return record_from_values(values, path, filename)
-    return _scan_ast(data, path, filename)
+    # The fast readers look at four lines; alembic compiles the whole file, so a syntax error
+    # anywhere breaks `upgrade head`. The scan cache means each file's text is compiled once.
+    return _syntax_problem(data, path) or found
+
+
+_ONLY_AST = 0x400  # ast.PyCF_ONLY_AST: parse without generating code, and without `import ast`
+
+
+def _syntax_problem(data: bytes, path: str) -> Problem | None:
+    try:
+        compile(data, path, "exec", _ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        return _syntax_error(path, exc)
+    except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
+        return Problem("unparseable-file", f"{path}: {exc}", path=path)
+    return None
+
+
+def _syntax_error(path: str, exc: SyntaxError) -> Problem:
+    detail = exc.msg
+    if "decode" in detail or "utf-8" in detail.lower() or "encoding" in detail:
+        return Problem("unparseable-file", f"{path}: not valid UTF-8 and no coding "
+                       f"declaration ({detail})", path=path)
+    return Problem("unparseable-file", f"{path}:{exc.lineno}: syntax error: {detail}",
+                   path=path, line=exc.lineno or 0)
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -250,12 +273,7 @@ def _scan_ast(data: bytes, path: str, filename: str) -> Record | Problem:
     try:
         tree = ast.parse(data, filename=path)
     except SyntaxError as exc:
-        detail = exc.msg
-        if "decode" in detail or "utf-8" in detail.lower() or "encoding" in detail:
-            return Problem("unparseable-file", f"{path}: not valid UTF-8 and no coding "
-                           f"declaration ({detail})", path=path)
-        return Problem("unparseable-file", f"{path}:{exc.lineno}: syntax error: {detail}",
-                       path=path, line=exc.lineno or 0)
+        return _syntax_error(path, exc)
     except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
         return Problem("unparseable-file", f"{path}: {exc}", path=path)
     values: Values = {}

@@ -160,3 +160,17 @@ def test_bad_settings_through_the_hook(project: Path) -> None:
 def test_not_a_repository_with_staged(tmp_path: Path) -> None:
     folder = make_project(tmp_path / "nogit")
     assert_names(check(folder, "--staged"), 2, "git repository")
+
+
+def test_syntax_error_below_a_clean_header_is_named(project: Path) -> None:
+    # The header alone reads fine; alembic would still fail to import the file.
+    add_revision(project, "aaaa0001", None)
+    text = (project / VERSIONS / "aaaa0001_rev.py").read_text()
+    broken = text.replace("def downgrade() -> None:",
+                          "def downgrade() -> None\n    pass\n\n\ndef x():")
+    (project / VERSIONS / "aaaa0001_rev.py").write_text(broken)
+    done = check(project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "[unparseable-file]" in done.stdout
+    assert "aaaa0001_rev.py:" in done.stdout
+    assert "syntax error" in done.stdout
