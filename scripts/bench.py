@@ -212,7 +212,7 @@ def main() -> int:
     subprocess.run([PY, "-m", "compileall", "-q", str(Path(hooks_manager.__file__).parent)],
                    check=True, capture_output=True)
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"# hookman bench ({runs} runs per figure, medians; "
+    print(f"hookman bench ({runs} runs per figure, medians; "
           f"PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r})\n")
     print("| revisions | python -c pass | hookman check | no cache | --rev HEAD | --rev, no cache "
           "| alembic heads | alembic / hookman |")
