@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 
-from hooks_manager import proc
 from hooks_manager.config import HOOK_TYPES
 from hooks_manager.errors import HookmanError, NoConfigError
-from hooks_manager.installer import HookState, Location, locate
+from hooks_manager.installer import HookState, Location, can_import_hookman, locate
 
 
 class Findings:
@@ -89,8 +88,7 @@ def _interpreter(python: str, root: str, found: Findings) -> None:
             found.bad(f"interpreter {python} is gone and no hookman is on PATH: every hook "
                       "fails closed; run hookman install again")
         return
-    result = proc.run([python, "-P", "-c", "import hooks_manager"], root)
-    if result.code:
+    if not can_import_hookman(python):
         found.bad(f"interpreter {python} cannot import hooks_manager (was hookman uninstalled "
                   "from it?): run hookman install from the environment that has it")
     else:

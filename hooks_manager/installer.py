@@ -87,9 +87,11 @@ class HookState:
             self.kind = "foreign"
 
     def stale(self) -> str | None:
-        """Why our shim should be rewritten (it runs an older template), or None."""
+        """Why our shim should be rewritten (older template, lost exec bit), or None."""
         if self.version is None or self.data is None:
             return None
+        if not os.access(self.path, os.X_OK):
+            return "not executable, so git ignores it"
         if self.version < shims.SHIM_VERSION:
             return f"older shim v{self.version}"
         if self.version > shims.SHIM_VERSION:
@@ -144,10 +146,11 @@ def _install_one(state: HookState, python: str) -> str:
     fresh = shims.render(state.hook_type, python)
     name = f"{state.hook_type:<17}"
     if state.kind == "hookman":
-        if state.data == fresh.encode():
+        if state.data == fresh.encode() and os.access(state.path, os.X_OK):
             return f"{name}up to date"
+        why = state.stale() or "was written for another interpreter"
         shims.write_shim(state.path, fresh)
-        return f"{name}refreshed ({state.stale() or 'was written for another interpreter'})"
+        return f"{name}refreshed ({why})"
     kept = ""
     if state.kind in ("foreign", "dangling"):
         os.rename(state.path, state.path + ".hookman-prev")  # same folder: bytes, mode, links
@@ -219,6 +222,16 @@ def status(cwd: str) -> tuple[list[str], bool]:
     return lines, healthy
 
 
+def can_import_hookman(python: str) -> bool:
+    """Whether the shim's interpreter still has hookman (a rebuilt venv may not)."""
+    from hooks_manager import proc
+
+    try:
+        return proc.run([python, "-P", "-c", "import hooks_manager"], os.getcwd()).code == 0
+    except HookmanError:
+        return False
+
+
 def _redirect_note(location: Location) -> str:
     if location.hooks_path is None or not location.redirected:
         return ""
@@ -238,8 +251,9 @@ def _status_line(state: HookState) -> tuple[str, bool]:
     if stale:
         parts.append(f"stale: {stale} (hookman install refreshes it)")
     python = state.python or "?"
-    exists = os.access(python, os.X_OK)
-    parts.append(f"runs {python}" + ("" if exists else " (missing! falls back to PATH)"))
+    exists = os.access(python, os.X_OK) and can_import_hookman(python)
+    parts.append(f"runs {python}" + ("" if exists else
+                                     " (missing, or has no hookman! falls back to PATH)"))
     if state.previous:
         usable = os.access(state.previous, os.X_OK)
         parts.append(f"chains {os.path.basename(state.previous)}"

@@ -34,14 +34,14 @@ def handle_failures(
     head_sha, branch = _head(run.root)
     target = next((o for o in failing if o.ref.local_sha == head_sha), None) if branch else None
     rest = [o for o in failing if o is not target]
+    auto = run.settings.auto_merge or os.environ.get("HOOKMAN_AUTO_MERGE", "").lower() in _TRUE
     for outcome in rest:
-        explain(outcome, checked_out=False)
+        explain(outcome, checked_out=False, remote=remote, auto=auto)
     if target is None:
         return EXIT_PROBLEMS
     prompter = open_prompter()
-    auto = run.settings.auto_merge or os.environ.get("HOOKMAN_AUTO_MERGE", "").lower() in _TRUE
     if not prompter.interactive and not auto:
-        explain(target, checked_out=True)
+        explain(target, checked_out=True, remote=remote, auto=auto)
         return EXIT_PROBLEMS
     code = resolve(run, prompter, target, branch or "HEAD", remote)
     if code is None and rest:
@@ -153,7 +153,7 @@ def fix_with_upstream(run: HookRun, outcome: RefOutcome, branch: str) -> int:
         raise MergeError(f"{branch} has uncommitted changes; hookman merges {upstream} only "
                          "into a clean branch, so nothing was changed",
                          hint=f"commit or stash them and push again, or merge by hand: git "
-                              f"merge {upstream} && hookman merge --commit")
+                              f"merge --no-verify {upstream} && hookman merge --commit")
     before, _ = gitops.head(run.root)
     merged = gitops.merge_upstream(run.root, upstream)
     say(f"hookman: merged {upstream} into {branch} ({merged[:10]})")
@@ -199,22 +199,29 @@ def _push_again(sha: str, message: str, paths: list[str]) -> int:
 # --- no one to ask -----------------------------------------------------------------------------
 
 
-def explain(outcome: RefOutcome, checked_out: bool) -> None:
+def explain(outcome: RefOutcome, checked_out: bool, remote: str, auto: bool) -> None:
     upstream_only = not any(fork_of(r) for r in outcome.own)
     name = outcome.ref.name
     steps = [] if checked_out else [f"git checkout {name}"]
     where = ""
     check = "alembic-heads"
     if upstream_only and outcome.upstream is not None:
-        steps.append(f"git merge {outcome.upstream.name}")
+        # --no-verify: our own pre-merge-commit hook would (rightly) stop a merge that forks.
+        steps.append(f"git merge --no-verify {outcome.upstream.name}")
         where = f" once merged with {outcome.upstream.name}"
         check = "alembic-upstream"
-    steps += ["hookman merge --commit", "git push"]
-    why = "CI is set" if ci_requested() else "no terminal to ask"
+    steps += ["hookman merge --commit", f"git push {remote} {name}"]
+    if checked_out:
+        why = "CI is set" if ci_requested() else "no terminal to ask"
+        auto_line = ("  or let the push write and commit the merge: auto_merge = true in "
+                     "[tool.hookman], or HOOKMAN_AUTO_MERGE=1\n")
+    else:
+        why = "not the checked-out branch"
+        auto_line = (f"  (auto-merge and the menu fix the checked-out branch only: "
+                     f"git checkout {name} and push again)\n" if auto else "")
     say(f"hookman: push blocked: {name} forks the alembic history{where} ({why}).\n"
         f"  fix this push:  {' && '.join(steps)}\n"
-        "  or let the push write and commit the merge: auto_merge = true in [tool.hookman], "
-        "or HOOKMAN_AUTO_MERGE=1\n"
+        f"{auto_line}"
         f"  or skip knowingly: SKIP={check} git push (or git push --no-verify)")
 
 

@@ -41,6 +41,13 @@ def _origin(report: ProjectReport, path: str) -> str:
     return "not committed yet" if _in_git(report) else ""
 
 
+def _merging(root: str) -> bool:
+    from hooks_manager.sources import git_dir
+
+    folder = git_dir(root)
+    return folder is not None and os.path.exists(os.path.join(folder, "MERGE_HEAD"))
+
+
 def _in_git(report: ProjectReport) -> bool:
     return os.path.exists(os.path.join(report.source.root, ".git"))
 
@@ -60,14 +67,21 @@ def merge_commands(report: ProjectReport, several: bool) -> list[str]:
         config = f" -c {shlex.quote(os.path.relpath(project.config_path, report.source.root))}"
         if project.section != "alembic":
             config += f" -n {shlex.quote(project.section)}"
-    first = ""
+    alembic = f"alembic{config} merge -m {shlex.quote(message)} {' '.join(heads)}"
     if isinstance(report.source, PredictedMerge):
-        first = f"git merge {shlex.quote(report.source.theirs)} && "
-    # For a commit being made (index, work tree) the merge file joins that commit: hookman
-    # merge writes it and says what to `git add`. A pushed commit gets its own commit.
-    commit = " --commit" if isinstance(report.source, Commit | PredictedMerge) else ""
-    return [f"{first}hookman merge{target}{commit}",
-            f"{first}alembic{config} merge -m {shlex.quote(message)} {' '.join(heads)}"]
+        # --no-verify: our own pre-merge-commit hook would (rightly) stop this forking merge.
+        first = f"git merge --no-verify {shlex.quote(report.source.theirs)} && "
+        return [f"{first}hookman merge{target} --commit", f"{first}{alembic}"]
+    if isinstance(report.source, Commit):
+        return [f"hookman merge{target} --commit", alembic]
+    if isinstance(report.source, Index) and _merging(report.source.root):
+        # pre-merge-commit: a merge is under way, which `hookman merge` rightly refuses to
+        # touch; alembic writes the file, and committing it concludes the merge.
+        return [f"{alembic}, then git add the new file and git commit (finishes the merge)",
+                "git merge --abort, then merge again with --no-verify and run "
+                f"hookman merge{target} --commit"]
+    # A commit being made: the merge file joins it; hookman merge says what to `git add`.
+    return [f"hookman merge{target}", alembic]
 
 
 def render_text(reports: list[ProjectReport], quiet: bool = False) -> str:

@@ -223,7 +223,7 @@ run 1 'CI=1 git push origin bob'
 expect "alembic: ok — head $INVOICES" "bob alone has one head"
 expect "were merged with origin/main)"
 expect "push blocked: bob forks the alembic history once merged with origin/main (CI is set)"
-expect "git merge origin/main && hookman merge --commit && git push"
+expect "git merge --no-verify origin/main && hookman merge --commit && git push origin bob"
 expect "$ORDERS"
 expect "$INVOICES"
 note "# git push exited 1: nothing reached origin."

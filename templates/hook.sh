@@ -12,13 +12,20 @@ SKIP_HINT='git commit --no-verify'
 case $0 in */*) HOOKMAN_HOOKS_DIR=${0%/*} ;; *) HOOKMAN_HOOKS_DIR=. ;; esac
 export HOOKMAN_HOOKS_DIR
 
-# exec, so git's stdin (pre-push's ref lines) reaches Python untouched. -P: the repository's own
-# top-level modules must never shadow the standard library. -c rather than -m: runpy's imports
-# cost a few milliseconds on every commit.
+# git's stdin (pre-push's ref lines) reaches Python untouched: nothing here reads it. -P: the
+# repository's own top-level modules must never shadow the standard library. -c rather than -m:
+# runpy's imports cost a few milliseconds on every commit. Exit 112 means "hookman is not
+# importable there" (a venv rebuilt without it): then try hookman on PATH like a missing python.
 if [ -x "$INSTALL_PYTHON" ]; then
-  exec "$INSTALL_PYTHON" -P -c 'from hooks_manager.main import main; raise SystemExit(main())' \
-    hook "$HOOK_TYPE" "$@"
-elif command -v hookman >/dev/null 2>&1; then
+  "$INSTALL_PYTHON" -P -c 'try:
+    from hooks_manager.main import main
+except ImportError:
+    raise SystemExit(112)
+raise SystemExit(main())' hook "$HOOK_TYPE" "$@"
+  status=$?
+  [ "$status" -eq 112 ] || exit "$status"
+fi
+if command -v hookman >/dev/null 2>&1; then
   exec hookman hook "$HOOK_TYPE" "$@"
 fi
 
@@ -29,5 +36,5 @@ case ${HOOKMAN:-} in
     if [ -x "$previous" ]; then exec "$previous" "$@"; fi
     exit 0 ;;
 esac
-echo "hookman: not found ($INSTALL_PYTHON is gone and no hookman on PATH); reinstall with 'hookman install', or skip once with $SKIP_HINT / HOOKMAN=0" >&2
+echo "hookman: not found ($INSTALL_PYTHON is gone or has no hookman, and no hookman on PATH); reinstall with 'hookman install', or skip once with $SKIP_HINT / HOOKMAN=0" >&2
 exit 1

@@ -43,8 +43,9 @@ def test_predicted_merge_finds_fork_neither_branch_has(project: Path) -> None:
     assert heads == ["bbbb0002", "cccc0003"]
     assert report["projects"][0]["problems"][0]["kind"] == "multiple-heads"
     # On the branch alone there is nothing to merge: the fix merges the other side in first.
-    assert report["projects"][0]["fix"][0] == "git merge main && hookman merge --commit"
-    assert report["projects"][0]["fix"][1].startswith("git merge main && alembic -c alembic.ini")
+    assert report["projects"][0]["fix"][0] == "git merge --no-verify main && hookman merge --commit"
+    assert report["projects"][0]["fix"][1].startswith(
+        "git merge --no-verify main && alembic -c alembic.ini")
 
 
 def test_depends_on_that_changes_the_heads_is_shown(project: Path) -> None:

@@ -219,12 +219,32 @@ def test_no_hookman_at_all_fails_closed_with_one_line(guarded: Path, tmp_path: P
     done = commit(guarded, "--allow-empty", "-m", "x", env={"PATH": "/usr/bin:/bin"})
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
-        f"hookman: not found ({gone} is gone and no hookman on PATH); reinstall with "
+        f"hookman: not found ({gone} is gone or has no hookman, and no hookman on PATH); "
+        "reinstall with "
         "'hookman install', or skip once with git commit --no-verify / HOOKMAN=0"]
     done = commit(guarded, "--allow-empty", "-m", "x",
                   env={"PATH": "/usr/bin:/bin", "HOOKMAN": "0"})
     assert done.returncode == 0
     assert "checks skipped (HOOKMAN=0; hookman itself is not installed)" in done.stderr
+
+
+def test_an_interpreter_without_hookman_falls_back_then_fails_closed(
+    guarded: Path, tmp_path: Path
+) -> None:
+    # A venv rebuilt without hookman: the interpreter runs, but cannot import it.
+    bare = tmp_path / "bare" / "bin" / "python"
+    write_hook(bare, f'#!/bin/sh\nexec "{sys._base_executable}" -I "$@"\n')
+    _point_shims_at(guarded, str(bare))
+    stage_fork(guarded)
+    done = commit(guarded, "-m", "fork", env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "has no hookman, and no hookman on PATH" in done.stderr
+    bin_dir = tmp_path / "bin"
+    write_hook(bin_dir / "hookman", f"#!/bin/sh\nexec '{sys.executable}' -m hooks_manager \"$@\"\n")
+    done = commit(guarded, "-m", "fork", env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
+    assert done.returncode == 1
+    assert "commit blocked" in done.stderr  # the check ran through hookman on PATH
 
 
 def test_gui_like_thin_path_and_no_terminal(guarded: Path) -> None:

@@ -38,7 +38,8 @@ def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
     # 4: bob alone has one head; against origin/main it forks, and CI gets the exact commands
     assert ("push blocked: bob forks the alembic history once merged with origin/main "
             "(CI is set)") in out
-    assert "fix this push:  git merge origin/main && hookman merge --commit && git push" in out
+    assert ("fix this push:  git merge --no-verify origin/main && hookman merge --commit && "
+            "git push origin bob") in out
 
     # 5: auto-merge merges origin/main, writes the merge revision, commits it, stops the push
     assert "hookman: merged origin/main into bob" in out

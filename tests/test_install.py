@@ -14,7 +14,7 @@ import pytest
 import hooks_manager
 from hooks_manager import shims
 from hooks_manager.config import HOOK_TYPES
-from tests.helpers import git
+from tests.helpers import git, hookman
 from tests.hooktools import (
     HUSKY_H,
     HUSKY_STUB,
@@ -337,7 +337,7 @@ def test_status_flags_an_interpreter_that_is_gone(project: Path) -> None:
     install_into(str(project), python=str(project / "gone" / "python"))
     done = hookman_cmd(project, "status")
     assert done.returncode == 1
-    assert "(missing! falls back to PATH)" in done.stdout
+    assert "(missing, or has no hookman! falls back to PATH)" in done.stdout
 
 
 def test_shims_left_behind_a_new_hooks_path_are_reported(project: Path, tmp_path: Path) -> None:
@@ -383,3 +383,16 @@ def test_doctor_reports_a_broken_setting(project: Path) -> None:
     done = hookman_cmd(project, "doctor")
     assert done.returncode == 1
     assert "hooks must be a list of strings: every hook run stops on this" in done.stdout
+
+
+def test_a_shim_without_its_exec_bit_is_stale_and_install_repairs_it(project: Path) -> None:
+    install(project)
+    shim = hooks_dir(project) / "pre-commit"
+    shim.chmod(0o644)  # git would silently skip it
+    status = hookman(project, "status")
+    assert status.returncode == 1
+    assert "not executable, so git ignores it" in status.stdout
+    assert hookman(project, "doctor").returncode == 1
+    done = hookman(project, "install", "--yes", env={"CI": "1"})
+    assert "pre-commit       refreshed (not executable" in done.stdout + done.stderr
+    assert os.access(shim, os.X_OK)

@@ -51,9 +51,24 @@ def test_fork_only_against_upstream_blocks_under_ci_and_writes_nothing(tmp_path:
     assert f"{FIRST}  migrations/versions/{FIRST}_rev.py" in done.stderr
     assert f"{SECOND}  migrations/versions/{SECOND}_rev.py" in done.stderr
     assert "forks the alembic history once merged with origin/main (CI is set)" in done.stderr
-    assert "git merge origin/main && hookman merge --commit && git push" in done.stderr
+    assert ("git merge --no-verify origin/main && hookman merge --commit && "
+            "git push origin feature-b") in done.stderr
     assert remote_sha(setup, "feature-b") == ""
     assert repo_state(setup.clone) == before
+
+
+def test_the_printed_fix_works_with_the_hooks_installed(tmp_path: Path) -> None:
+    # Run the exact line hookman prints, through every installed hook, and the push lands.
+    setup = forked_setup(tmp_path)
+    done = push(setup.clone, "origin", "feature-b", env={"CI": "1"})
+    fix = next(line for line in done.stderr.splitlines() if "fix this push:" in line)
+    env = {**os.environ, "CI": "1",
+           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+    ran = subprocess.run(["sh", "-c", fix.split("fix this push:", 1)[1]], cwd=setup.clone,
+                         env=env, capture_output=True, text=True, check=False)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert remote_sha(setup, "feature-b") == git(setup.clone, "rev-parse", "HEAD")
+    assert hookman(setup.clone, "check", "--rev", "origin/feature-b").returncode == 0
 
 
 def test_own_fork_blocks_without_terminal_with_exit_1(tmp_path: Path) -> None:
@@ -66,7 +81,7 @@ def test_own_fork_blocks_without_terminal_with_exit_1(tmp_path: Path) -> None:
                    env={"CI": "true"})
     assert done.returncode == 1, done.stderr
     assert "already contains origin/main" in done.stderr
-    assert "fix this push:  hookman merge --commit && git push" in done.stderr
+    assert "fix this push:  hookman merge --commit && git push origin feature-b" in done.stderr
     assert "SKIP=alembic-heads git push" in done.stderr
     assert repo_state(setup.clone) == before
 
@@ -151,7 +166,7 @@ def test_every_ref_is_checked_and_a_deletion_is_not(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert "refs/heads/feature-b" in done.stderr
     assert "refs/heads/forked" in done.stderr
-    assert "git checkout forked && hookman merge --commit && git push" in done.stderr
+    assert "git checkout forked && hookman merge --commit && git push origin forked" in done.stderr
     assert remote_sha(setup, "feature-b") == ""
     deleted = push(setup.clone, "origin", ":old", env={"CI": "1"})
     assert deleted.returncode == 0, deleted.stderr
