@@ -69,6 +69,9 @@ class Settings:
                               f"choose from {', '.join(HOOK_TYPES)}")
         self.test_command = _opt_str(table, "test_command", where)
         self.upstream = _opt_str(table, "upstream", where)
+        if self.upstream is not None and not self.upstream.strip():
+            raise ConfigError(f"{where}: upstream is empty",
+                              hint='name a branch such as "origin/main", or leave it out')
         self.fetch = _bool(table, "fetch", where)
         self.auto_merge = _bool(table, "auto_merge", where)
         self.static_fallback = _bool(table, "static_fallback", where)
@@ -108,7 +111,11 @@ def _project_tables(table: dict[str, object], where: str) -> list[dict[str, obje
         if unknown:
             raise ConfigError(f"{where}: [[tool.hookman.projects]] has unknown key "
                               f"{', '.join(unknown)}; known: {', '.join(sorted(_PROJECT_KEYS))}")
-        if not isinstance(item.get("config", item.get("toml")), str):
+        for key in ("name", "config", "section", "toml"):
+            if key in item and not isinstance(item[key], str):
+                raise ConfigError(f"{where}: [[tool.hookman.projects]] {key} must be a string, "
+                                  f"not {item[key]!r}")
+        if "config" not in item and "toml" not in item:
             raise ConfigError(f"{where}: each [[tool.hookman.projects]] needs `config` (an "
                               "alembic.ini path) or `toml` (a pyproject.toml with [tool.alembic])")
     return value
@@ -220,17 +227,15 @@ def _listed_project(root: str, item: dict[str, object], settings: Settings) -> P
     where = f"[[tool.hookman.projects]] in {settings.path}"
     config = item.get("config")
     toml = item.get("toml")
-    section = item.get("section", "alembic")
-    if not isinstance(section, str):
-        raise ConfigError(f"{where}: section must be a string")
+    section = str(item.get("section", "alembic"))  # types were checked in _project_tables
+    name = str(item.get("name", config or toml))
     ini = os.path.join(root, config) if isinstance(config, str) else None
     toml_file = os.path.join(root, toml) if isinstance(toml, str) else None
-    if ini is not None and not os.path.isfile(ini):
-        raise ConfigError(f"{where}: config = {config!r}: no such file")
+    for key, path in (("config", ini), ("toml", toml_file)):
+        if path is not None and not os.path.isfile(path):
+            raise ConfigError(f"{where}: {key} = {os.path.relpath(path, root)!r}: no such file")
     if ini is not None and toml_file is None:
         toml_file = _sibling_toml(ini)
-    name = item.get("name") or (config or toml)
-    assert isinstance(name, str)
     return _load_project(name, ini, toml_file, section, settings.policy(item, where))
 
 
@@ -348,8 +353,8 @@ def _simple_ini(text: str) -> dict[str, dict[str, str]] | None:
             current[key] += "\n" + stripped  # a continuation line
         elif line[0] == "[" and stripped.endswith("]"):
             name = stripped[1:-1]
-            if name in sections:
-                return None
+            if name in sections or name == "DEFAULT":
+                return None  # [DEFAULT] feeds every section: configparser's rules decide
             current = sections[name] = {}
             key = None
         elif current is not None and line[0] not in " \t[":

@@ -21,13 +21,17 @@ Say = Callable[[str], None]
 class MergePlan:
     """One project's merge: which heads, into which revision id, with which message."""
 
-    __slots__ = ("heads", "message", "project", "rev_id")
+    __slots__ = ("head_paths", "heads", "message", "project", "rev_id")
 
-    def __init__(self, project: Project, heads: list[str], rev_id: str, message: str) -> None:
+    def __init__(
+        self, project: Project, heads: list[str], rev_id: str, message: str,
+        head_paths: list[str] | None = None,
+    ) -> None:
         self.project = project
         self.heads = heads
         self.rev_id = rev_id
         self.message = message
+        self.head_paths = head_paths or []  # the heads' files, relative to the root
 
 
 class Done:
@@ -69,7 +73,8 @@ def plan_merge(
         raise MergeError(f"{project.name}: revision id {rev_id} (the merge of "
                          f"{', '.join(heads)}) is already used by {taken.path}",
                          hint="someone may have merged this fork already: pull, then check")
-    return MergePlan(project, heads, rev_id, message or default_message(heads))
+    paths = [r.path for r in report.verdict.heads if r.revision in heads]
+    return MergePlan(project, heads, rev_id, message or default_message(heads), paths)
 
 
 def plan_all(
@@ -86,8 +91,24 @@ def plan_all(
             plans.append(plan)
     if not plans:
         raise MergeError(f"nothing to merge: {', '.join(single)} has at most one head",
-                         hint="a merge revision needs two heads or more")
+                         hint="a merge revision needs two heads or more (if you already "
+                              "wrote one, `git status` shows it: git add it and commit)")
     return plans
+
+
+def refuse_uncommitted_heads(root: str, plans: list[MergePlan]) -> None:
+    """--commit commits the merge file alone: every head it names must already be committed,
+    or that commit would hold a revision whose parent it lacks."""
+    from hooks_manager import proc
+
+    paths = [p for plan in plans for p in plan.head_paths]
+    pending = proc.git(root, "status", "--porcelain", "-z", "--", *paths).split(b"\0")
+    names = sorted({line[3:].decode() for line in pending if line})
+    if names:
+        raise MergeError(f"the heads' files are not all committed: {', '.join(names)}; a "
+                         "commit of the merge revision alone would lack them",
+                         hint="commit them first, or run `hookman merge` without --commit and "
+                              "commit the merge revision together with them")
 
 
 def write_and_commit(
@@ -175,6 +196,8 @@ def merge_command(
 
         gitops.refuse_if_busy(root)
     plans = plan_all(root, projects, settings, message)
+    if commit:
+        refuse_uncommitted_heads(root, plans)
     for plan in plans:
         say(f"hookman: {plan.project.name}: merge heads {', '.join(plan.heads)} into revision "
             f"{plan.rev_id} ({plan.message})")

@@ -101,12 +101,21 @@ def check_command(options: dict[str, str | bool]) -> int:
     if options.get("json"):
         import json
 
-        print(json.dumps(render_json(reports), indent=2))
+        text = json.dumps(render_json(reports), indent=2)
     else:
         text = render_text(reports, quiet=bool(options.get("quiet")))
-        if text:
-            print(text)
+    if text:
+        _print_out(text)
     return EXIT_OK if all(r.verdict.ok for r in reports) else EXIT_PROBLEMS
+
+
+def _print_out(text: str) -> None:
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # The reader went away (`hookman check --json | head`): stop quietly, as cat does,
+        # and keep Python from complaining about stdout again at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _opt(options: dict[str, str | bool], key: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,37 @@ def test_syntax_error_below_a_clean_header_is_named(project: Path) -> None:
     assert "[unparseable-file]" in done.stdout
     assert "aaaa0001_rev.py:" in done.stdout
     assert "syntax error" in done.stdout
+
+
+def test_a_closed_pipe_is_not_a_bug(project: Path) -> None:
+    for n in range(40):
+        add_revision(project, f"aaaa{n:04d}", f"aaaa{n - 1:04d}" if n else None)
+    done = subprocess.run(f"{sys.executable} -m hooks_manager check --json | head -1",
+                          shell=True, cwd=project, capture_output=True, text=True, check=False)
+    assert done.stdout == "{\n"
+    assert "internal error" not in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("table", "words"), [
+    ('name = 3\nconfig = "alembic.ini"', "name must be a string, not 3"),
+    ("config = 3", "config must be a string, not 3"),
+    ('toml = "nope/pyproject.toml"', "toml = 'nope/pyproject.toml': no such file"),
+])
+def test_bad_project_tables_name_the_key(project: Path, table: str, words: str) -> None:
+    (project / "pyproject.toml").write_text(f"[[tool.hookman.projects]]\n{table}\n")
+    done = check(project)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert words in done.stderr
+    assert "pyproject.toml" in done.stderr
+
+
+def test_script_location_in_the_default_section_counts(project: Path) -> None:
+    # configparser's [DEFAULT] feeds every section; alembic finds script_location there.
+    ini = project / "alembic.ini"
+    text = ini.read_text().replace("script_location = %(here)s/migrations\n", "")
+    ini.write_text("[DEFAULT]\nscript_location = %(here)s/migrations\n\n" + text)
+    add_revision(project, "aaaa0001", None)
+    done = check(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "head aaaa0001" in done.stdout

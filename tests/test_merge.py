@@ -69,6 +69,21 @@ def test_without_commit_writes_but_stages_nothing(project: Path) -> None:
     assert f"next: git add migrations/versions/{written.name} && git commit" in done.stderr
 
 
+def test_commit_refuses_when_a_head_is_not_committed_yet(project: Path) -> None:
+    add_revision(project, A, None)
+    add_revision(project, B, A)
+    commit_all(project, "one head")
+    add_revision(project, C, A)
+    git(project, "add", "-A")  # a second head, staged only
+    before = repo_state(project)
+    done = hookman(project, "merge", "--commit", env=CI)
+    assert done.returncode == 2
+    assert f"migrations/versions/{C}_rev.py" in done.stderr
+    assert "commit the merge revision together with them" in done.stderr
+    assert repo_state(project) == before
+    assert not merge_file(project).exists()
+
+
 def test_one_head_is_refused(project: Path) -> None:
     add_revision(project, A, None)
     commit_all(project, "one head")
