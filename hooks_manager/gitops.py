@@ -14,14 +14,7 @@ import os
 import git
 
 from hooks_manager.errors import GitError, MergeError
-
-_BUSY = (
-    ("MERGE_HEAD", "a merge is in progress", "finish it (git commit) or git merge --abort"),
-    ("rebase-merge", "a rebase is in progress", "finish it or git rebase --abort"),
-    ("rebase-apply", "a rebase (or git am) is in progress", "finish it or abort it"),
-    ("CHERRY_PICK_HEAD", "a cherry-pick is in progress", "finish it or git cherry-pick --abort"),
-    ("REVERT_HEAD", "a revert is in progress", "finish it or git revert --abort"),
-)
+from hooks_manager.sources import in_progress
 
 
 def open_repo(root: str) -> git.Repo:
@@ -33,10 +26,9 @@ def open_repo(root: str) -> git.Repo:
 
 def refuse_if_busy(root: str) -> None:
     """Raise MergeError when git is in the middle of something a new commit would disturb."""
+    for _, what, how in in_progress(root):
+        raise MergeError(f"{what} in {root}; hookman writes nothing now", hint=how)
     git_dir = open_repo(root).git_dir  # a linked worktree's own folder: its state lives there
-    for marker, what, how in _BUSY:
-        if os.path.exists(os.path.join(git_dir, marker)):
-            raise MergeError(f"{what} in {root}; hookman writes nothing now", hint=how)
     lock = os.path.join(git_dir, "index.lock")
     if os.path.exists(lock):
         raise MergeError(f"the index is locked ({lock} exists): another git command is "

@@ -11,7 +11,7 @@ import sys
 
 from hooks_manager.config import HOOK_TYPES, Settings, find_projects, load_settings
 from hooks_manager.errors import EXIT_CANNOT_CHECK, EXIT_OK, EXIT_PROBLEMS, NoConfigError
-from hooks_manager.sources import Index, find_root, git_dir
+from hooks_manager.sources import Index, find_root, in_progress
 
 # `collections.abc` loads the whole collections package (~2 ms); the name is for type checkers.
 TYPE_CHECKING = False
@@ -119,12 +119,8 @@ def skipped(run: HookRun, check: str) -> bool:
 def replaying(run: HookRun) -> int | None:
     """While a rebase or cherry-pick replays commits, each one was checked when it was made;
     checking every step of the replay would only get in the way."""
-    folder = git_dir(run.root)
-    if folder is None:
-        return None
-    for marker in ("rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD", "REVERT_HEAD"):
-        if os.path.exists(os.path.join(folder, marker)):
-            return run.previous_code
+    if any(marker != "MERGE_HEAD" for marker, _, _ in in_progress(run.root)):
+        return run.previous_code
     return None
 
 

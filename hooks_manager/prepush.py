@@ -13,7 +13,7 @@ from hooks_manager.config import Project, find_projects
 from hooks_manager.errors import EXIT_TESTS_FAILED, NoConfigError
 from hooks_manager.hook import HookRun, say, skipped
 from hooks_manager.pushreads import GitReads, SharedCommit, SharedMerge
-from hooks_manager.sources import ZERO_SHA
+from hooks_manager.sources import ZERO_SHA, merge_base
 
 
 class PushedRef:
@@ -124,7 +124,7 @@ def check_ref(
             for p in projects]
     for project_rels in rels:
         reads.start(ref.local_sha, project_rels)
-    base = reads.merge_base(ref.local_sha, upstream.sha) if upstream is not None else None
+    base = merge_base(reads.root, ref.local_sha, upstream.sha) if upstream is not None else None
     predict = upstream is not None and upstream.sha not in (ref.local_sha, base)
     if predict and upstream is not None:
         for project_rels in rels:

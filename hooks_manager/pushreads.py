@@ -9,7 +9,12 @@ from __future__ import annotations
 from hooks_manager import proc
 from hooks_manager.cache import ScanCache
 from hooks_manager.errors import GitError
-from hooks_manager.sources import Commit, PredictedMerge, _parse_ls_tree, three_way
+from hooks_manager.sources import (
+    Commit,
+    PredictedMerge,
+    parse_ls_tree,
+    three_way,
+)
 
 Key = tuple[str, tuple[str, ...]]
 Change = tuple[str, str | None, str | None]  # path, blob before, blob after (None: absent)
@@ -39,7 +44,7 @@ class GitReads:
         key = (rev, tuple(rels))
         if key not in self.trees:
             self.start(rev, rels)
-            self.trees[key] = _parse_ls_tree(self._finish(key, rev))
+            self.trees[key] = parse_ls_tree(self._finish(key, rev))
         return self.trees[key]
 
     def start_changes(self, base: str, theirs: str, rels: list[str]) -> None:
@@ -63,15 +68,6 @@ class GitReads:
             raise GitError(f"cannot read commit {rev}: "
                            f"{result.err.decode(errors='replace').strip()}")
         return result.out
-
-    def merge_base(self, ours: str, theirs: str) -> str | None:
-        result = proc.run(["git", "merge-base", ours, theirs], self.root)
-        if result.code == 1 and not result.err:
-            return None  # unrelated histories: nothing in common
-        if result.code:
-            raise proc.git_failure(["merge-base", ours, theirs], result)
-        return result.out.decode().strip()
-
 
 class SharedCommit(Commit):
     def __init__(self, reads: GitReads, rev: str) -> None:

@@ -42,10 +42,9 @@ def _origin(report: ProjectReport, path: str) -> str:
 
 
 def _merging(root: str) -> bool:
-    from hooks_manager.sources import git_dir
+    from hooks_manager.sources import in_progress
 
-    folder = git_dir(root)
-    return folder is not None and os.path.exists(os.path.join(folder, "MERGE_HEAD"))
+    return any(marker == "MERGE_HEAD" for marker, _, _ in in_progress(root))
 
 
 def _in_git(report: ProjectReport) -> bool:

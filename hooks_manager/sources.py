@@ -236,10 +236,10 @@ def _tree_entries(root: str, rev: str, rels: list[str]) -> dict[str, str]:
         said = result.err.decode(errors="replace").strip()
         raise GitError(f"cannot read commit {rev!r}: {said}",
                        hint="name a branch, tag or commit that exists in this clone")
-    return _parse_ls_tree(result.out)
+    return parse_ls_tree(result.out)
 
 
-def _parse_ls_tree(out: bytes) -> dict[str, str]:
+def parse_ls_tree(out: bytes) -> dict[str, str]:
     """`<mode> <type> <oid>\t<path>` records; regular files only."""
     entries = {}
     # One decode, then slicing: per-record splitting costs more than the git call itself.
@@ -322,7 +322,7 @@ class Index(GitSource):
         paths = [r or "." for r in rels]
         listing = proc.git(self.root, "ls-files", "-s", "-z", "--full-name", "--", *paths)
         entries: dict[str, str] = {}
-        # `<mode> <oid> <stage>\t<path>`, decoded once and sliced (see _parse_ls_tree).
+        # `<mode> <oid> <stage>\t<path>`, decoded once and sliced (see parse_ls_tree).
         for item in listing.decode("utf-8", "surrogateescape").split("\0"):
             tab = item.find("\t")
             if tab < 0:
@@ -412,6 +412,24 @@ def git_dir(root: str) -> str | None:
     if text.startswith("gitdir:"):
         return os.path.join(root, text[len("gitdir:"):].strip())
     return None
+
+
+# What git can be in the middle of: (marker in the git folder, what it is, how to end it).
+IN_PROGRESS = (
+    ("MERGE_HEAD", "a merge is in progress", "finish it (git commit) or git merge --abort"),
+    ("rebase-merge", "a rebase is in progress", "finish it or git rebase --abort"),
+    ("rebase-apply", "a rebase (or git am) is in progress", "finish it or abort it"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick is in progress", "finish it or git cherry-pick --abort"),
+    ("REVERT_HEAD", "a revert is in progress", "finish it or git revert --abort"),
+)
+
+
+def in_progress(root: str) -> list[tuple[str, str, str]]:
+    """The entries of IN_PROGRESS whose marker exists (a linked worktree has its own)."""
+    folder = git_dir(root)
+    if folder is None:
+        return []
+    return [item for item in IN_PROGRESS if os.path.exists(os.path.join(folder, item[0]))]
 
 
 def find_root(start: str) -> str | None:
