@@ -11,9 +11,12 @@ from __future__ import annotations
 import marshal
 import os
 
+from hooks_manager import __version__
 from hooks_manager.graph import Record
 
-_FORMAT = 1
+# Stamped with the format and hookman's version: a newer scanner may read a file differently
+# (it did: the whole-file syntax check), so an older cache is simply rebuilt.
+_FORMAT = (2, __version__)
 Key = str | tuple[str, int, int, int]
 Entry = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], int]
 
