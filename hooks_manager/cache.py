@@ -12,36 +12,64 @@ import marshal
 import os
 
 from hooks_manager import __version__
-from hooks_manager.graph import Record
+from hooks_manager.graph import Record, Verdict
 
 # Stamped with the format and hookman's version: a newer scanner may read a file differently
 # (it did: the whole-file syntax check), so an older cache is simply rebuilt.
-_FORMAT = (2, __version__)
+_FORMAT = (3, __version__)
 Key = str | tuple[str, int, int, int]
 Entry = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], int]
+# A healthy verdict, remembered per project with the exact files (path and key, in order) and
+# policy it was reached from: the same inputs give the same records, hence the same verdict.
+Fingerprint = tuple[object, ...]
+Remembered = tuple[Fingerprint, list[tuple[Entry, str]], list[str], list[str],
+                   list[tuple[str, list[str]]]]
 
 
 class ScanCache:
-    __slots__ = ("_dirty", "_entries", "_path", "_used")
+    __slots__ = ("_dirty", "_entries", "_path", "_used", "_verdicts")
 
     def __init__(self, path: str | None) -> None:
         self._path = path
-        self._entries: dict[Key, Entry] = self._load() if path else {}
+        self._entries: dict[Key, Entry] = {}
+        self._verdicts: dict[str, Remembered] = {}
+        if path:
+            self._load(path)
         self._used: set[Key] = set()
         self._dirty = False
 
-    def _load(self) -> dict[Key, Entry]:
-        assert self._path is not None
+    def _load(self, path: str) -> None:
         try:
-            with open(self._path, "rb") as handle:
+            with open(path, "rb") as handle:
                 loaded = marshal.loads(handle.read())
         except (OSError, EOFError, ValueError, TypeError):
-            return {}
-        if isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == _FORMAT:
-            entries = loaded[1]
-            if isinstance(entries, dict):
-                return entries
-        return {}
+            return
+        if (isinstance(loaded, tuple) and len(loaded) == 3 and loaded[0] == _FORMAT
+                and isinstance(loaded[1], dict) and isinstance(loaded[2], dict)):
+            self._entries, self._verdicts = loaded[1], loaded[2]
+
+    def recall(self, project: str, fingerprint: Fingerprint) -> Verdict | None:
+        """The healthy verdict reached from exactly these inputs, if remembered."""
+        found = self._verdicts.get(project)
+        if found is None or found[0] != fingerprint:
+            return None
+        _, heads, effective, bases, labels = found
+        verdict = Verdict()
+        verdict.heads = [Record(e[0], e[1], e[2], e[3], path, e[4]) for e, path in heads]
+        verdict.effective_heads = effective
+        verdict.bases = bases
+        verdict.labels_of = {rev: frozenset(names) for rev, names in labels}
+        return verdict
+
+    def remember(self, project: str, fingerprint: Fingerprint, verdict: Verdict) -> None:
+        if self._path is None or verdict.problems:
+            return  # only clean verdicts: a problem's message is always worked out afresh
+        heads = [((r.revision, r.down_revisions, r.depends_on, r.branch_labels, r.line), r.path)
+                 for r in verdict.heads]
+        labels = [(rev, sorted(names)) for rev, names in verdict.labels_of.items()]
+        self._verdicts[project] = (fingerprint, heads, list(verdict.effective_heads),
+                                   list(verdict.bases), labels)
+        self._dirty = True
 
     def get(self, key: Key, path: str) -> Record | None:
         entry = self._entries.get(key)
@@ -70,7 +98,7 @@ class ScanCache:
         try:
             os.makedirs(os.path.dirname(self._path), exist_ok=True)
             with open(tmp, "wb") as handle:
-                handle.write(marshal.dumps((_FORMAT, entries)))
+                handle.write(marshal.dumps((_FORMAT, entries, self._verdicts)))
             os.replace(tmp, self._path)
         except OSError:
             # A read-only or full disk only costs speed next time.
@@ -81,7 +109,9 @@ class ScanCache:
         self._dirty = False
 
 
-def cache_for(git_dir: str | None) -> ScanCache:
+def cache_for(git_dir: str | None, kind: str) -> ScanCache:
+    """The cache for one kind of key ("worktree": stat keys; "blobs": blob ids), in separate
+    files so a check loads only the entries it can use."""
     if git_dir is None or os.environ.get("HOOKMAN_NO_CACHE"):
         return ScanCache(None)
-    return ScanCache(os.path.join(git_dir, "hookman", "scan-cache"))
+    return ScanCache(os.path.join(git_dir, "hookman", f"scan-cache-{kind}"))

@@ -31,8 +31,14 @@ def check_projects(
 
 def check_project(project: Project, source: Source, settings: Settings) -> ProjectReport:
     files, problems = source.files(project.locations, project.recursive)
+    fingerprint = _fingerprint(project, files) if not problems else None
+    if fingerprint is not None and all(f.known is not None for f in files):
+        remembered = source.cache.recall(project.name, fingerprint)
+        if remembered is not None:  # nothing changed since this history was last healthy
+            remembered.revision_count = len(files)
+            return ProjectReport(project, source, [f.known for f in files if f.known],
+                                 remembered)
     records, file_problems, dynamic = read_records(files, source.cache)
-    source.cache.save()
     if dynamic and settings.static_fallback:
         from hooks_manager.alembic_loader import load_dynamic
 
@@ -46,7 +52,21 @@ def check_project(project: Project, source: Source, settings: Settings) -> Proje
     verdict = analyze(records, project.policy)
     verdict.revision_count = len(files)
     verdict.problems.extend(problems + file_problems)
+    if fingerprint is not None:
+        source.cache.remember(project.name, fingerprint, verdict)
+    source.cache.save()
     return ProjectReport(project, source, records, verdict)
+
+
+def _fingerprint(project: Project, files: list[File]) -> tuple[object, ...] | None:
+    """What a verdict depends on: each file's path and cache key, in load order, and the
+    policy. None when a file has no key (it was not read through the cache)."""
+    keys = [f.key for f in files]
+    if None in keys:
+        return None
+    policy = project.policy
+    return (tuple(f.path for f in files), tuple(keys), tuple(sorted(policy.allowed_heads)),
+            policy.heads_per_branch_label, tuple(project.locations), project.recursive)
 
 
 def read_records(

@@ -65,10 +65,11 @@ class Source:
     """Base: subclasses list and read the files under each version location."""
 
     kind = "worktree"
+    cache_kind = "blobs"
 
     def __init__(self, root: str) -> None:
         self.root = root
-        self.cache: ScanCache = cache_for(git_dir(root))
+        self.cache: ScanCache = cache_for(git_dir(root), self.cache_kind)
 
     def describe(self) -> dict[str, object]:
         return {"kind": self.kind}
@@ -89,6 +90,7 @@ class Source:
 
 class WorkTree(Source):
     kind = "worktree"
+    cache_kind = "worktree"
 
     def files(self, locations: list[str], recursive: bool) -> tuple[list[File], list[Problem]]:
         out: list[File] = []

@@ -5,9 +5,10 @@ from __future__ import annotations
 import marshal
 from pathlib import Path
 
-from tests.helpers import add_revision, commit_all, hookman
+from tests.helpers import add_revision, commit_all, git, hookman
 
-CACHE = Path(".git") / "hookman" / "scan-cache"
+CACHE = Path(".git") / "hookman" / "scan-cache-worktree"  # work-tree checks
+BLOBS = Path(".git") / "hookman" / "scan-cache-blobs"  # --staged, --rev, --against
 
 
 def test_cache_is_written_and_an_edit_is_seen(project: Path) -> None:
@@ -26,12 +27,14 @@ def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(project: Path) -> Non
     add_revision(project, "aaaa0001", None)
     add_revision(project, "bbbb0002", "aaaa0001")
     commit_all(project, "two")
-    (project / CACHE).parent.mkdir(parents=True, exist_ok=True)
-    (project / CACHE).write_bytes(b"\x00garbage")
+    (project / BLOBS).parent.mkdir(parents=True, exist_ok=True)
+    (project / BLOBS).write_bytes(b"\x00garbage")
     assert hookman(project, "check", "--rev", "HEAD").returncode == 0
+    assert marshal.loads((project / BLOBS).read_bytes())[1]  # rebuilt
     # A cache from another format (or version) holding a lie is not believed.
-    lie = {"bogus": ("bbbb0002", ("nope",), (), (), 1)}
-    (project / CACHE).write_bytes(marshal.dumps(((1, "0.0.0"), lie)))
+    oid = git(project, "rev-parse", "HEAD:migrations/versions/bbbb0002_rev.py")
+    lie = {oid: ("bbbb0002", ("nope",), (), (), 1)}
+    (project / BLOBS).write_bytes(marshal.dumps(((1, "0.0.0"), lie, {})))
     done = hookman(project, "check", "--rev", "HEAD")
     assert done.returncode == 0, done.stdout
     assert "head bbbb0002" in done.stdout
@@ -44,3 +47,20 @@ def test_a_problem_is_never_cached(project: Path) -> None:
         done = hookman(project, "check")
         assert done.returncode == 1
         assert "[unparseable-file]" in done.stdout
+
+
+def test_a_remembered_verdict_never_outlives_its_inputs(project: Path) -> None:
+    add_revision(project, "aaaa0001", None)
+    add_revision(project, "bbbb0002", "aaaa0001")
+    assert hookman(project, "check").returncode == 0
+    assert hookman(project, "check").returncode == 0  # from the remembered verdict
+    assert marshal.loads((project / CACHE).read_bytes())[2]  # it was remembered
+    add_revision(project, "cccc0003", "aaaa0001")  # a new file: a fork
+    assert hookman(project, "check").returncode == 1
+    (project / "pyproject.toml").write_text('[tool.hookman]\nallowed_heads = ["cccc0003"]\n')
+    assert hookman(project, "check").returncode == 0
+    assert hookman(project, "check").returncode == 0  # remembered, with that policy
+    (project / "pyproject.toml").write_text("[tool.hookman]\n")
+    done = hookman(project, "check")  # the same files, another policy: judged again
+    assert done.returncode == 1
+    assert "multiple-heads" in done.stdout

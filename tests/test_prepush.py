@@ -286,7 +286,7 @@ def test_uncommitted_changes_keep_the_upstream_merge_from_starting(tmp_path: Pat
 
 def test_scan_cache_is_rebuilt_when_damaged_and_never_answers_for_new_bytes(tmp_path: Path) -> None:
     setup = forked_setup(tmp_path)
-    cache = setup.clone / ".git" / "hookman" / "scan-cache"
+    cache = setup.clone / ".git" / "hookman" / "scan-cache-blobs"
     env = {"CI": "1", "SKIP": "alembic-upstream"}
     first = hookman(setup.clone, "hook", "pre-push", "origin", "x", stdin=_head_of(setup.clone),
                     env=env)
