@@ -7,7 +7,8 @@ The kept hook sees what git would have shown it: the same arguments, the same st
 from __future__ import annotations
 
 import os
-import sys
+
+from hooks_manager.hook import say
 
 PREVIOUS_SUFFIX = ".hookman-prev"
 # Set, for the kept hook's run, to the path being run: if that hook calls back into hookman
@@ -42,7 +43,7 @@ def run_previous(root: str, hook_type: str, args: list[str], stdin: bytes) -> in
     if not os.path.isfile(previous):
         return 0  # none, or a dangling symlink: git skips those too
     if not os.access(previous, os.X_OK):
-        _say(f"hookman: {previous} is not executable, so git would not run it either; "
+        say(f"hookman: {previous} is not executable, so git would not run it either; "
              "skipped (chmod +x it to have it run)")
         return 0
     env = {**os.environ, RUNNING_PREVIOUS: previous}
@@ -79,10 +80,6 @@ def _run(command: list[str], stdin: bytes, env: dict[str, str], previous: str) -
                                       check=False).returncode
             except OSError as again:
                 exc = again
-        _say(f"hookman: cannot run the previous hook {previous}: {exc.strerror} "
+        say(f"hookman: cannot run the previous hook {previous}: {exc.strerror} "
              "(fix its #! line, or remove it)")
         return 1
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
