@@ -30,7 +30,7 @@ def run(args: list[str]) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except HookmanError as exc:
-        typer.echo(exc.render(), err=True)
+        echo(exc.render(), err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         typer.echo("hookman: interrupted", err=True)
@@ -38,6 +38,13 @@ def run(args: list[str]) -> int:
     except Exception as exc:  # a bug: a short message, the traceback in a file
         return internal_error(exc)
     return 0
+
+
+def echo(text: str, err: bool = False) -> None:
+    """typer.echo, with repository text (paths, ids, hook names) made terminal-safe."""
+    from hooks_manager.textsafe import lines
+
+    typer.echo(lines(text), err=err)
 
 
 def _version(value: bool) -> None:
@@ -128,7 +135,7 @@ def uninstall() -> None:
 
     location, lines = remove(os.getcwd())
     for line in lines or [f"no hookman hooks in {location.hooks_dir}"]:
-        typer.echo(f"hookman: {line}")
+        echo(f"hookman: {line}")
 
 
 @app.command()
@@ -142,7 +149,7 @@ def status() -> None:
     from hooks_manager.installer import status as show
 
     lines, healthy = show(os.getcwd())
-    typer.echo("\n".join(lines))
+    echo("\n".join(lines))
     raise typer.Exit(0 if healthy else 1)
 
 
@@ -158,7 +165,7 @@ def doctor() -> None:
     from hooks_manager.doctor import doctor as examine
 
     lines, healthy = examine(os.getcwd())
-    typer.echo("\n".join(lines))
+    echo("\n".join(lines))
     typer.echo("hookman: nothing wrong" if healthy else "hookman: fix the FIX lines above")
     raise typer.Exit(0 if healthy else 1)
 
@@ -185,4 +192,4 @@ def merge(
     from hooks_manager.fix import merge_command
 
     raise typer.Exit(merge_command(commit, message, yes, config, name, project,
-                                   lambda text: typer.echo(text, err=True)))
+                                   lambda text: echo(text, err=True)))

@@ -72,6 +72,10 @@ class Settings:
         if self.upstream is not None and not self.upstream.strip():
             raise ConfigError(f"{where}: upstream is empty",
                               hint='name a branch such as "origin/main", or leave it out')
+        if self.upstream is not None and self.upstream.startswith("-"):
+            # It is handed to git fetch / merge: a leading '-' would be read as an option.
+            raise ConfigError(f"{where}: upstream {self.upstream!r} is not a branch name",
+                              hint='name a branch such as "origin/main", or leave it out')
         self.fetch = _bool(table, "fetch", where)
         self.auto_merge = _bool(table, "auto_merge", where)
         self.static_fallback = _bool(table, "static_fallback", where)

@@ -14,6 +14,7 @@ from hooks_manager.config import Project, Settings
 from hooks_manager.errors import MergeError
 from hooks_manager.graph import fork_points, since_fork
 from hooks_manager.sources import WorkTree
+from hooks_manager.textsafe import shown
 
 Say = Callable[[str], None]
 
@@ -199,7 +200,8 @@ def merge_command(
     if commit:
         refuse_uncommitted_heads(root, plans)
     for plan in plans:
-        say(f"hookman: {plan.project.name}: merge heads {', '.join(plan.heads)} into revision "
+        say(f"hookman: {shown(plan.project.name)}: merge heads "
+            f"{', '.join(map(shown, plan.heads))} into revision "
             f"{plan.rev_id} ({plan.message})")
     if not yes:
         from hooks_manager.prompts import open_prompter

@@ -19,7 +19,9 @@ from hooks_manager.sources import in_progress
 
 def open_repo(root: str) -> git.Repo:
     try:
-        return git.Repo(root)
+        # expand_vars=False: GitPython would otherwise run os.path.expandvars on the path, so a
+        # clone in a folder named `$HOME` (or `${x}`) opened another repository, with a warning.
+        return git.Repo(root, expand_vars=False)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
         raise GitError(f"{root} is not a git repository") from exc
 

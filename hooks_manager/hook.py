@@ -12,6 +12,7 @@ import sys
 from hooks_manager.config import HOOK_TYPES, Settings, find_projects, load_settings
 from hooks_manager.errors import EXIT_CANNOT_CHECK, EXIT_OK, EXIT_PROBLEMS, NoConfigError
 from hooks_manager.sources import Index, find_root, in_progress
+from hooks_manager.textsafe import lines
 
 # `collections.abc` loads the whole collections package (~2 ms); the name is for type checkers.
 TYPE_CHECKING = False
@@ -42,7 +43,8 @@ if TYPE_CHECKING:
 
 def say(message: str) -> None:
     # git shows a hook's stdout on stderr anyway; writing to stderr keeps the order intact.
-    print(message, file=sys.stderr, flush=True)
+    # Messages carry repository text (ids, paths, names): no escape byte reaches the terminal.
+    print(lines(message), file=sys.stderr, flush=True)
 
 
 def run_hook(argv: list[str]) -> int:

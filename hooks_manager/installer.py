@@ -131,7 +131,7 @@ def install(cwd: str, *, into_hooks_path: bool = False,
     if location.redirected and not into_hooks_path:
         raise refuse_redirect(location)
     python = python or sys.executable
-    os.makedirs(location.hooks_dir, exist_ok=True)
+    ensure_hooks_folder(location.hooks_dir)
     states = [HookState(location.hooks_dir, t) for t in HOOK_TYPES]
     for state in states:  # every check before the first change: all or nothing
         if state.kind in ("foreign", "dangling") and state.previous is not None:
@@ -140,6 +140,24 @@ def install(cwd: str, *, into_hooks_path: bool = False,
                 "kept by an earlier install", hint="move one of the two away (keep what you "
                 "need), then run hookman install again")
     return location, [_install_one(state, python) for state in states]
+
+
+def ensure_hooks_folder(path: str) -> None:
+    """The hooks folder, created if missing; a clear refusal when something else is there (a
+    file named `hooks`, a dangling link), since hooks cannot be written into it."""
+    if os.path.isdir(path):
+        return
+    if os.path.lexists(path):
+        what = "a dangling symlink" if os.path.islink(path) else "a file, not a folder"
+        raise HookmanError(f"{path} is {what}, so no hook can be installed in it",
+                           hint="move it away (keep what you need), then run hookman install "
+                                "again")
+    try:
+        os.makedirs(path)
+    except OSError as exc:
+        raise HookmanError(f"cannot create the hooks folder {path}: {exc.strerror}",
+                           hint="fix the folder's permissions, then run hookman install again"
+                           ) from exc
 
 
 def _install_one(state: HookState, python: str) -> str:
@@ -279,7 +297,9 @@ def install_command(cwd: str, *, into_hooks_path: bool, assume_yes: bool) -> int
 
 
 def say(message: str) -> None:
-    print(message, flush=True)
+    from hooks_manager.textsafe import lines
+
+    print(lines(message), flush=True)
 
 
 def describe_projects(root: str) -> list[str]:

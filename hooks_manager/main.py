@@ -15,6 +15,7 @@ from hooks_manager.errors import (
     HookmanError,
 )
 from hooks_manager.sources import Commit, Index, PredictedMerge, Source, WorkTree, find_root
+from hooks_manager.textsafe import lines
 
 # `collections.abc` loads the whole collections package (~2 ms); the name is for type checkers.
 TYPE_CHECKING = False
@@ -28,6 +29,7 @@ _CHECK_VALUES = {"--rev": "rev", "--against": "against", "-c": "config", "--conf
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    degrade_output()
     if args[:1] == ["hook"]:
         from hooks_manager.hook import run_hook
 
@@ -39,12 +41,22 @@ def main(argv: list[str] | None = None) -> int:
     return run(args)
 
 
+def degrade_output() -> None:
+    """A terminal or pipe that cannot show a character (PYTHONIOENCODING=ascii, LANG=C on an
+    old system) gets a backslash escape for it instead of a UnicodeEncodeError: output must
+    degrade, never crash a hook."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def guarded(action: Callable[[], int]) -> int:
     """Run ``action``; a HookmanError becomes its message and exit code, never a traceback."""
     try:
         return action()
     except HookmanError as exc:
-        print(exc.render(), file=sys.stderr)
+        print(lines(exc.render()), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("hookman: interrupted", file=sys.stderr)
@@ -60,8 +72,8 @@ def internal_error(exc: BaseException) -> int:
     fd, path = tempfile.mkstemp(prefix="hookman-crash-", suffix=".log")
     with os.fdopen(fd, "w") as handle:
         traceback.print_exception(exc, file=handle)
-    print(f"hookman: internal error: {type(exc).__name__}: {exc}\n"
-          f"  this is a bug in hookman; the traceback is in {path}", file=sys.stderr)
+    print(lines(f"hookman: internal error: {type(exc).__name__}: {exc}\n"
+                f"  this is a bug in hookman; the traceback is in {path}"), file=sys.stderr)
     return EXIT_INTERNAL
 
 
@@ -111,7 +123,7 @@ def check_command(options: dict[str, str | bool]) -> int:
 
 def _print_out(text: str) -> None:
     try:
-        print(text, flush=True)
+        print(lines(text), flush=True)
     except BrokenPipeError:
         # The reader went away (`hookman check --json | head`): stop quietly, as cat does,
         # and keep Python from complaining about stdout again at exit.
@@ -135,6 +147,8 @@ def _root_for(options: dict[str, str | bool]) -> str:
 
 def make_source(root: str, options: dict[str, str | bool]) -> Source:
     rev, against = _opt(options, "rev"), _opt(options, "against")
+    for flag, value in (("--rev", rev), ("--against", against)):
+        refuse_option_like(flag, value)
     if against:
         return PredictedMerge(root, rev or "HEAD", against)
     if rev:
@@ -142,6 +156,14 @@ def make_source(root: str, options: dict[str, str | bool]) -> Source:
     if options.get("staged"):
         return Index(root)
     return WorkTree(root)
+
+
+def refuse_option_like(flag: str, value: str | None) -> None:
+    """A revision that starts with '-' would reach git as an option (`--rev=-x`, or worse
+    `--output=FILE`); no branch, tag or sha can start with one, so it is refused here."""
+    if value is not None and (value.startswith("-") or not value.strip()):
+        raise HookmanError(f"{flag} {value!r} is not a revision (it would be read as a git "
+                           "option)", hint="name a branch, tag or commit, e.g. --rev HEAD~1")
 
 
 def select_project(projects: list[Project], name: str | None) -> list[Project]:

@@ -18,6 +18,7 @@ from hooks_manager.fix import MergePlan, commit_message_for, details, fork_of, p
 from hooks_manager.hook import HookRun, say
 from hooks_manager.prepush import RefOutcome
 from hooks_manager.prompts import Prompter, ci_requested, open_prompter
+from hooks_manager.textsafe import shown
 
 _TRUE = ("1", "true", "yes", "on")
 
@@ -106,14 +107,15 @@ def _choices(
 def _merge_ids(reports: list[ProjectReport]) -> list[str]:
     from hooks_manager.merge import merge_rev_id
 
-    return [f"{merge_rev_id(heads)} ({' + '.join(heads)})"
+    # Menu titles reach the terminal through questionary, not say(): escape the ids here.
+    return [f"{merge_rev_id(heads)} ({' + '.join(map(shown, heads))})"
             for heads in (fork_of(r) for r in reports) if heads]
 
 
 def _headline(outcome: RefOutcome, upstream_only: bool) -> str:
     name = outcome.ref.name
     if not upstream_only:
-        heads = "; ".join(", ".join(fork_of(r)) for r in outcome.own if fork_of(r))
+        heads = "; ".join(", ".join(map(shown, fork_of(r))) for r in outcome.own if fork_of(r))
         return f"hookman: {name} forks the alembic history: heads {heads}"
     assert outcome.upstream is not None
     mine = {rec.revision for r in outcome.own for rec in r.records}
@@ -121,7 +123,7 @@ def _headline(outcome: RefOutcome, upstream_only: bool) -> str:
     for report in outcome.predicted:
         for head in fork_of(report):
             where = "yours" if head in mine else f"from {outcome.upstream.name}"
-            parts.append(f"{head} ({where})")
+            parts.append(f"{shown(head)} ({where})")
     return (f"hookman: {name} has one head on its own, but the fork exists against the "
             f"upstream: once it meets {outcome.upstream.name} the heads are "
             f"{', '.join(parts)}")

@@ -11,6 +11,7 @@ from hooks_manager import proc
 from hooks_manager.check import ProjectReport
 from hooks_manager.graph import ERROR, fork_points
 from hooks_manager.sources import Commit, Index, PredictedMerge
+from hooks_manager.textsafe import shown
 
 SCHEMA_VERSION = 1
 
@@ -92,23 +93,25 @@ def render_text(reports: list[ProjectReport], quiet: bool = False) -> str:
 
 
 def _project_text(report: ProjectReport, several: bool, quiet: bool) -> list[str]:
+    # Every value below comes from the repository's bytes: `shown` keeps each on its own line
+    # and keeps escape bytes off the terminal.
     verdict = report.verdict
-    name = report.project.name
-    where = _where(report)
+    name = shown(report.project.name)
+    where = shown(_where(report))
     if verdict.ok:
         if quiet and not verdict.problems:
             return []
-        heads = ", ".join(verdict.head_ids) or "none (empty history)"
+        heads = ", ".join(map(shown, verdict.head_ids)) or "none (empty history)"
         out = [f"hookman: {name}: ok{where} — {verdict.revision_count} revisions, "
                f"head {heads}", *_dependency_note(report)]
-        return out + [f"  warning: {p.message}" for p in verdict.problems]
+        return out + [f"  warning: {shown(p.message)}" for p in verdict.problems]
     out = [f"hookman: {name}: {len(verdict.errors)} problem(s){where}", *_dependency_note(report)]
     for problem in verdict.problems:
         if problem.kind == "multiple-heads":
             out += _fork_text(report, several)
         else:
             label = "error" if problem.severity == ERROR else "warning"
-            out.append(f"  {label} [{problem.kind}]: {problem.message}")
+            out.append(f"  {label} [{problem.kind}]: {shown(problem.message)}")
     return out
 
 
@@ -119,8 +122,8 @@ def _dependency_note(report: ProjectReport) -> list[str]:
     if sorted(verdict.effective_heads) == sorted(verdict.head_ids):
         return []
     return [f"  note: counting depends_on too, the heads are "
-            f"{', '.join(verdict.effective_heads) or 'none'} (the verdict counts down_revision "
-            "only, as `alembic upgrade head` does)"]
+            f"{', '.join(map(shown, verdict.effective_heads)) or 'none'} (the verdict counts "
+            "down_revision only, as `alembic upgrade head` does)"]
 
 
 def _where(report: ProjectReport) -> str:
@@ -146,10 +149,11 @@ def _fork_text(report: ProjectReport, several: bool) -> list[str]:
            "fails until they are merged:"]
     for rec in verdict.heads:
         origin = _origin(report, rec.path)
-        out.append(f"    {rec.revision}  {rec.path}" + (f"  ({origin})" if origin else ""))
+        out.append(f"    {shown(rec.revision)}  {shown(rec.path)}"
+                   + (f"  ({shown(origin)})" if origin else ""))
     forks = fork_points(report.records, verdict.head_ids)
     if forks:
-        out.append(f"  they fork at {', '.join(forks)}")
+        out.append(f"  they fork at {', '.join(map(shown, forks))}")
     fix, alembic_fix = merge_commands(report, several)
     out.append(f"  fix: {fix}    (writes the merge revision with alembic)")
     out.append(f"   or: {alembic_fix}")
