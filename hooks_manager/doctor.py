@@ -7,7 +7,7 @@ import shutil
 
 from hooks_manager.config import HOOK_TYPES
 from hooks_manager.errors import HookmanError, NoConfigError
-from hooks_manager.installer import HookState, Location, can_import_hookman, locate
+from hooks_manager.installer import HookState, Location, interpreter_has_hookman, locate
 
 
 class Findings:
@@ -88,11 +88,15 @@ def _interpreter(python: str, root: str, found: Findings) -> None:
             found.bad(f"interpreter {python} is gone and no hookman is on PATH: every hook "
                       "fails closed; run hookman install again")
         return
-    if not can_import_hookman(python):
-        found.bad(f"interpreter {python} cannot import hooks_manager (was hookman uninstalled "
+    has, why = interpreter_has_hookman(python)  # from its files: never run (see there)
+    if has is False:
+        found.bad(f"interpreter {python} has no hookman ({why}; was hookman uninstalled "
                   "from it?): run hookman install from the environment that has it")
+    elif has is None:
+        found.note(f"interpreter {python}: {why}")
     else:
-        found.ok(f"interpreter {python} (called by absolute path: PATH does not matter)")
+        found.ok(f"interpreter {python}: {why} (called by absolute path: PATH does not "
+                 "matter)")
 
 
 def _environment(found: Findings) -> None:

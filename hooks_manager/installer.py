@@ -240,14 +240,35 @@ def status(cwd: str) -> tuple[list[str], bool]:
     return lines, healthy
 
 
-def can_import_hookman(python: str) -> bool:
-    """Whether the shim's interpreter still has hookman (a rebuilt venv may not)."""
-    from hooks_manager import proc
+def interpreter_has_hookman(python: str) -> tuple[bool | None, str]:
+    """Whether the shim's interpreter still has hookman (a rebuilt venv may not), judged from
+    files only: (True/False, why), or (None, why) when files cannot tell.
 
-    try:
-        return proc.run([python, "-P", "-c", "import hooks_manager"], os.getcwd()).code == 0
-    except HookmanError:
-        return False
+    Never by running it. The name comes from a file in the hooks folder, and with a tracked
+    hooks folder (core.hooksPath) that file is the repository's: running "its interpreter"
+    from `status` or `doctor` would run code any clone could plant."""
+    import glob
+
+    if not os.path.isabs(python):
+        return False, "not an absolute path (hookman install always writes one)"
+    if not (os.path.isfile(python) and os.access(python, os.X_OK)):
+        return False, "missing or not executable"
+    if os.path.abspath(python) == os.path.abspath(sys.executable):
+        return True, "the interpreter this hookman runs from"
+    prefix = os.path.dirname(os.path.dirname(os.path.abspath(python)))
+    if os.path.abspath(prefix) == os.path.abspath(sys.prefix):
+        return True, "the environment this hookman runs from"
+    found = [path for pattern in ("lib/python3*/site-packages", "lib/python3*/dist-packages",
+                                  "Lib/site-packages")
+             for path in glob.glob(os.path.join(glob.escape(prefix), pattern))]
+    for site in found:
+        if os.path.isdir(os.path.join(site, "hooks_manager")) or glob.glob(
+                os.path.join(glob.escape(site), "hookman-*.dist-info")):
+            return True, f"hookman is installed in {site}"
+    if os.path.isfile(os.path.join(prefix, "pyvenv.cfg")):
+        return False, f"a virtualenv without hookman ({prefix})"
+    return None, ("not checked: no site-packages beside it names hookman, and hookman never "
+                  "runs an interpreter named in a hook file to ask")
 
 
 def _redirect_note(location: Location) -> str:
@@ -269,9 +290,10 @@ def _status_line(state: HookState) -> tuple[str, bool]:
     if stale:
         parts.append(f"stale: {stale} (hookman install refreshes it)")
     python = state.python or "?"
-    exists = os.access(python, os.X_OK) and can_import_hookman(python)
-    parts.append(f"runs {python}" + ("" if exists else
-                                     " (missing, or has no hookman! falls back to PATH)"))
+    has, why = interpreter_has_hookman(python)
+    exists = has is not False
+    parts.append(f"runs {python}" + ("" if has else f" ({why})" if has is None else
+                                     f" ({why}: falls back to hookman on PATH)"))
     if state.previous:
         usable = os.access(state.previous, os.X_OK)
         parts.append(f"chains {os.path.basename(state.previous)}"

@@ -337,7 +337,7 @@ def test_status_flags_an_interpreter_that_is_gone(project: Path) -> None:
     install_into(str(project), python=str(project / "gone" / "python"))
     done = hookman_cmd(project, "status")
     assert done.returncode == 1
-    assert "(missing, or has no hookman! falls back to PATH)" in done.stdout
+    assert "(missing or not executable: falls back to hookman on PATH)" in done.stdout
 
 
 def test_shims_left_behind_a_new_hooks_path_are_reported(project: Path, tmp_path: Path) -> None:
