@@ -16,8 +16,13 @@ from hooks_manager.graph import Record, Verdict
 
 # Stamped with the format and hookman's version: a newer scanner may read a file differently
 # (it did: the whole-file syntax check), so an older cache is simply rebuilt.
-_FORMAT = (3, __version__)
+_FORMAT = (4, __version__)
 Key = str | tuple[str, int, int, int]
+# What an entry is stored under: the source's key AND the file name. A record is a function of
+# (bytes, file name) -- a file with no `revision =` takes its id from a `<hex>.py` name
+# (alembic's legacy rule) -- so the same blob seen as `b1.py` and as `abc123.py` must never share
+# an entry. Derived here, from the path every get/put already carries, so no caller can forget.
+_Stored = tuple[Key, str]
 Entry = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], int]
 # A healthy verdict, remembered per project with the exact files (path and key, in order) and
 # policy it was reached from: the same inputs give the same records, hence the same verdict.
@@ -31,11 +36,11 @@ class ScanCache:
 
     def __init__(self, path: str | None) -> None:
         self._path = path
-        self._entries: dict[Key, Entry] = {}
+        self._entries: dict[_Stored, Entry] = {}
         self._verdicts: dict[str, Remembered] = {}
         if path:
             self._load(path)
-        self._used: set[Key] = set()
+        self._used: set[_Stored] = set()
         self._dirty = False
 
     def _load(self, path: str) -> None:
@@ -72,19 +77,21 @@ class ScanCache:
         self._dirty = True
 
     def get(self, key: Key, path: str) -> Record | None:
-        entry = self._entries.get(key)
+        stored = (key, os.path.basename(path))
+        entry = self._entries.get(stored)
         if entry is None:
             return None
-        self._used.add(key)
+        self._used.add(stored)
         revision, down, deps, labels, line = entry
         return Record(revision, down, deps, labels, path, line)
 
     def put(self, key: Key, record: Record) -> None:
         if self._path is None:
             return
-        self._entries[key] = (record.revision, record.down_revisions, record.depends_on,
-                              record.branch_labels, record.line)
-        self._used.add(key)
+        stored = (key, os.path.basename(record.path))
+        self._entries[stored] = (record.revision, record.down_revisions, record.depends_on,
+                                 record.branch_labels, record.line)
+        self._used.add(stored)
         self._dirty = True
 
     def save(self) -> None:

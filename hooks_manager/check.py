@@ -79,6 +79,11 @@ def read_records(
     for file in files:
         if file.known is not None:
             records.append(file.known)
+            # A remembered record still gets the name checks a fresh scan gets: the verdict
+            # must not depend on whether the cache was warm.
+            warning = filename_warning(file.known, file.filename)
+            if warning is not None:
+                problems.append(warning)
             continue
         if file.problem is not None:
             problems.append(file.problem)

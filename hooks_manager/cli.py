@@ -113,6 +113,10 @@ def install(
     yes: Annotated[bool, typer.Option("-y", "--yes", help="Ask nothing; take what was "
                                       "detected (also the case with CI set or no terminal).")]
     = False,
+    trust: Annotated[bool, typer.Option("--trust", help="Let this clone's pyproject.toml turn "
+                                        "on auto_merge / static_fallback, which load the "
+                                        "migration files through alembic (sets git config "
+                                        "hookman.trustRepoCode true).")] = False,
 ) -> None:
     """Install the pre-commit, pre-push and pre-merge-commit hooks in this clone.
 
@@ -123,7 +127,8 @@ def install(
 
     from hooks_manager.installer import install_command
 
-    raise typer.Exit(install_command(os.getcwd(), into_hooks_path=hooks_path, assume_yes=yes))
+    raise typer.Exit(install_command(os.getcwd(), into_hooks_path=hooks_path, assume_yes=yes,
+                                   trust=trust))
 
 
 @app.command()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from hooks_manager.errors import ConfigError, NoConfigError
+from hooks_manager.errors import ConfigError, GitError, NoConfigError
 from hooks_manager.graph import Policy
 
 HOOK_TYPES = ("pre-commit", "pre-push", "pre-merge-commit")
@@ -19,6 +19,12 @@ _SETTINGS = {
     "hooks", "test_command", "upstream", "fetch", "auto_merge", "required", "allowed_heads",
     "heads_per_branch_label", "static_fallback", "projects",
 }
+# Settings that make hookman import the repository's own code (alembic loads every migration
+# file, i.e. runs it). A committed pyproject.toml is the repository's word, not the user's: it
+# only turns these on with a per-clone opt-in (git config, which no clone carries) or the env.
+REPO_CODE_SETTINGS = ("auto_merge", "static_fallback")
+TRUST_ENV = "HOOKMAN_TRUST_REPO_CODE"
+TRUST_KEY = "hookman.trustRepoCode"
 _PROJECT_KEYS = {"name", "config", "section", "toml", "allowed_heads", "heads_per_branch_label"}
 
 
@@ -53,7 +59,8 @@ class Settings:
     """[tool.hookman], with defaults for everything it does not say."""
 
     __slots__ = ("allowed_heads", "auto_merge", "fetch", "heads_per_branch_label", "hooks",
-                 "path", "projects", "required", "static_fallback", "test_command", "upstream")
+                 "ignored", "path", "projects", "required", "static_fallback", "test_command",
+                 "upstream")
 
     def __init__(self, table: dict[str, object], path: str | None) -> None:
         self.path = path
@@ -83,12 +90,42 @@ class Settings:
         self.allowed_heads = frozenset(_str_list(table, "allowed_heads", where, []))
         self.required = _required(table, where)
         self.projects = _project_tables(table, where)
+        # Only a setting read from a file is the repository's; one built in code is the caller's.
+        self.ignored: list[str] = []
+        asked = [name for name in REPO_CODE_SETTINGS if getattr(self, name)]
+        if asked and path is not None and not repo_code_trusted(os.path.dirname(path)):
+            for name in asked:
+                setattr(self, name, False)
+            self.ignored = asked
+
+    def trust_note(self) -> str | None:
+        """The line that says which settings were ignored and how to opt in, or None."""
+        if not self.ignored:
+            return None
+        return (f"hookman: {' and '.join(self.ignored)} = true in {self.path} is ignored: it "
+                "makes hookman load the repository's migration files through alembic (running "
+                "them), and a committed setting cannot switch that on by itself. To allow it in "
+                f"this clone: git config {TRUST_KEY} true (or {TRUST_ENV}=1)")
 
     def policy(self, table: dict[str, object] | None = None, where: str = "") -> Policy:
         table = table or {}
         allowed = self.allowed_heads | frozenset(_str_list(table, "allowed_heads", where, []))
         per_label = self.heads_per_branch_label or _bool(table, "heads_per_branch_label", where)
         return Policy(allowed, per_label)
+
+
+def repo_code_trusted(root: str) -> bool:
+    """The user's own opt-in to run repository code: the environment variable, or the git
+    config of this clone (local, global or system; never anything the repository commits)."""
+    if os.environ.get(TRUST_ENV, "").strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    from hooks_manager import proc
+
+    try:
+        found = proc.run(["git", "config", "--type=bool", "--get", TRUST_KEY], root)
+    except GitError:  # no git at all: no opt-in can have been made
+        return False
+    return found.code == 0 and found.out.strip() == b"true"
 
 
 def _required(table: dict[str, object], where: str) -> frozenset[str]:

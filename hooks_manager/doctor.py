@@ -120,6 +120,9 @@ def _configuration(root: str, found: Findings) -> None:
         settings, alembic_toml, toml_path = load_settings(root)
         found.ok(f"settings: {toml_path or 'defaults (no pyproject.toml)'}; hooks on: "
                  f"{', '.join(settings.hooks) or 'none'}")
+        note = settings.trust_note()
+        if note:
+            found.note(note.removeprefix("hookman: "))
         projects = find_projects(root, settings, alembic_toml, toml_path)
     except NoConfigError as exc:
         found.bad(f"{exc.message}: the hooks have nothing to check")

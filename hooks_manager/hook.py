@@ -76,13 +76,17 @@ def run_previous_hook(run: HookRun) -> int | None:
 
     code = run_previous(run.root, run.hook_type, run.args, run.stdin)
     if code:
-        say(f"hookman: the previous {run.hook_type} hook failed (exit {code})")
+        shown = " (hookman exits 1 for it: 112 is reserved for its shim)" if code == 112 else ""
+        say(f"hookman: the previous {run.hook_type} hook failed (exit {code}){shown}")
         return code
     return None
 
 
 def load(run: HookRun) -> int | None:
     run.settings, run.alembic_toml, run.toml_path = load_settings(run.root)
+    note = run.settings.trust_note()
+    if note:
+        say(note)
     if run.hook_type not in run.settings.hooks:
         return run.previous_code  # turned off in [tool.hookman] hooks
     return None

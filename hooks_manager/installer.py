@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 from hooks_manager import proc, shims
 from hooks_manager.chain import previous_path
@@ -60,13 +61,17 @@ def _hooks_path_setting(root: str) -> tuple[str, str, str] | None:
     return value, scope, origin
 
 
+LEGACY_SUFFIX = ".legacy"  # pre-commit (the framework) keeps a replaced hook under this name
+
+
 # --- one hook file -----------------------------------------------------------------------------
 
 
 class HookState:
     """What sits at `<hooks>/<type>` and beside it."""
 
-    __slots__ = ("data", "hook_type", "kind", "path", "previous", "python", "version")
+    __slots__ = ("data", "hook_type", "kind", "legacy", "legacy_python", "path", "previous",
+                 "python", "version")
 
     def __init__(self, hooks_dir: str, hook_type: str) -> None:
         self.hook_type = hook_type
@@ -77,6 +82,13 @@ class HookState:
         self.version = shims.shim_version(self.data) if self.data is not None else None
         self.python = shims.shim_python(self.data) if self.version is not None and \
             self.data is not None else None
+        # pre-commit's `install` over our shim renames it `<type>.legacy` and runs it from its
+        # own hook ("migration mode"): still ours, to refresh, remove or report.
+        legacy = self.path + LEGACY_SUFFIX
+        legacy_data = shims.read_head(legacy) if os.path.isfile(legacy) else None
+        ours = legacy_data is not None and shims.shim_version(legacy_data) is not None
+        self.legacy = legacy if ours else None
+        self.legacy_python = shims.shim_python(legacy_data) if ours and legacy_data else None
         if not os.path.lexists(self.path):
             self.kind = "none"
         elif self.version is not None:
@@ -170,10 +182,15 @@ def _install_one(state: HookState, python: str) -> str:
         shims.write_shim(state.path, fresh)
         return f"{name}refreshed ({why})"
     kept = ""
+    if state.legacy is not None and state.kind == "foreign":
+        # pre-commit runs `<type>.legacy` (our older shim) from the hook about to be chained:
+        # kept, hookman would run twice per commit. Our own file: removing it loses nothing.
+        os.unlink(state.legacy)
+        kept = f" (removed hookman's old shim {os.path.basename(state.legacy)} that it ran)"
     if state.kind in ("foreign", "dangling"):
         os.rename(state.path, state.path + ".hookman-prev")  # same folder: bytes, mode, links
         what = "a dangling symlink" if state.kind == "dangling" else "your hook"
-        kept = f" (kept {what} as {state.hook_type}.hookman-prev; it runs first)"
+        kept += f" (kept {what} as {state.hook_type}.hookman-prev; it runs first)"
     elif state.previous is not None:
         kept = f" (chains {os.path.basename(state.previous)}, kept earlier)"
     shims.write_shim(state.path, fresh)
@@ -200,6 +217,12 @@ def uninstall(cwd: str) -> tuple[Location, list[str]]:
 
 
 def _uninstall_one(state: HookState) -> str | None:
+    if state.legacy is not None and state.kind == "foreign":
+        # pre-commit would go on running our shim as `<type>.legacy`, and `pre-commit
+        # uninstall` would even put it back in place: it goes with the rest of hookman.
+        os.unlink(state.legacy)
+        return (f"not hookman's, left alone; removed hookman's shim kept beside it as "
+                f"{os.path.basename(state.legacy)} (pre-commit's migration mode ran it)")
     if state.kind in ("foreign", "dangling"):
         if state.previous is not None:
             return (f"not hookman's, left alone; {os.path.basename(state.previous)} left "
@@ -282,6 +305,12 @@ def _status_line(state: HookState) -> tuple[str, bool]:
     if state.kind == "none":
         chained = f"; {os.path.basename(state.previous)} is waiting" if state.previous else ""
         return f"not installed{chained}", False
+    if state.kind == "foreign" and state.legacy is not None:
+        has, why = interpreter_has_hookman(state.legacy_python or "?")
+        return (f"someone else's hook (pre-commit's?), which runs hookman's shim "
+                f"{os.path.basename(state.legacy)} first (pre-commit's migration mode); "
+                f"runs {state.legacy_python or '?'}" + ("" if has else f" ({why})")
+                + "; hookman install puts hookman in front and chains it"), has is not False
     if state.kind != "hookman":
         whose = "a dangling symlink" if state.kind == "dangling" else "someone else's hook"
         return f"{whose}; not hookman's (hookman install keeps it and chains it)", False
@@ -304,18 +333,57 @@ def _status_line(state: HookState) -> tuple[str, bool]:
 # --- what install found, and what it asks ------------------------------------------------------
 
 
-def install_command(cwd: str, *, into_hooks_path: bool, assume_yes: bool) -> int:
+def install_command(cwd: str, *, into_hooks_path: bool, assume_yes: bool,
+                    trust: bool = False) -> int:
     """`hookman install`: the shims, then what hook runs will find; at a terminal (and without
-    --yes or CI) it asks only what it could not detect."""
-    location, lines = install(cwd, into_hooks_path=into_hooks_path)
+    --yes or CI) it asks only what it could not detect. Every question comes before the first
+    change, so Ctrl-C (or Esc) at a prompt leaves the clone exactly as it was (exit 130)."""
+    from hooks_manager.errors import EXIT_INTERRUPTED
+
+    location = locate(cwd)
+    if location.redirected and not into_hooks_path:
+        raise refuse_redirect(location)
     say(f"hookman: hooks folder {location.hooks_dir}" + _redirect_note(location))
+    tests = plan_tests(location.root, assume_yes)
+    trusted = True if trust else _ask_trust(location.root, assume_yes)
+    if tests is None or trusted is None:
+        say("hookman: install cancelled at the prompt; nothing was changed")
+        return EXIT_INTERRUPTED
+    location, lines = install(cwd, into_hooks_path=into_hooks_path)
     for line in lines:
         say(f"  {line}")
     say(f"hookman: hooks run {sys.executable}")
+    if trusted:
+        from hooks_manager.config import TRUST_KEY
+
+        proc.git(location.root, "config", "--local", TRUST_KEY, "true")
+        say(f"hookman: this clone trusts its repository's code settings (git config "
+            f"{TRUST_KEY} true; git config --unset {TRUST_KEY} takes it back)")
     for line in describe_projects(location.root):
         say(line)
-    say(configure_tests(location.root, assume_yes))
+    say(tests())
     return 0
+
+
+def _ask_trust(root: str, assume_yes: bool) -> bool | None:
+    """When pyproject.toml asks for settings that run repository code and this clone has not
+    opted in, ask (at a terminal only; the answer defaults to no). None when cancelled."""
+    from hooks_manager.config import load_settings
+
+    try:
+        settings = load_settings(root)[0]
+    except HookmanError:
+        return False
+    if not settings.ignored or assume_yes:
+        return False
+    from hooks_manager.prompts import open_prompter
+
+    prompter = open_prompter()
+    if not prompter.interactive:
+        return False
+    return prompter.confirm(f"pyproject.toml sets {' and '.join(settings.ignored)} = true, "
+                            "which loads the migration files through alembic (running them). "
+                            "Allow that in this clone?", False)
 
 
 def say(message: str) -> None:
@@ -345,27 +413,38 @@ def configure_tests(root: str, assume_yes: bool) -> str:
     """The test command pre-push will run: [tool.hookman] test_command, else detected, else
     asked (terminal only). An answer is written to pyproject.toml only by appending a new
     [tool.hookman] table to an existing file that has none."""
+    tests = plan_tests(root, assume_yes)
+    return tests() if tests is not None else "hookman: tests before push: not asked (cancelled)"
+
+
+def plan_tests(root: str, assume_yes: bool) -> Callable[[], str] | None:
+    """Ask what needs asking now, write later: the returned function records the answer (if
+    any) and gives the line to show. None when the question was cancelled."""
     from hooks_manager.config import load_settings
     from hooks_manager.testrun import detect_test_command
 
     try:
         settings = load_settings(root)[0]
     except HookmanError:
-        return "hookman: tests before push: unknown until pyproject.toml reads cleanly"
+        return lambda: "hookman: tests before push: unknown until pyproject.toml reads cleanly"
     if settings.test_command is not None:
-        return f"hookman: tests before push: {settings.test_command or 'none'} " \
+        line = f"hookman: tests before push: {settings.test_command or 'none'} " \
                "([tool.hookman] test_command)"
+        return lambda: line
     detected = detect_test_command(root)
     if detected:
-        return f"hookman: tests before push: {detected} (detected a pytest setup)"
+        return lambda: f"hookman: tests before push: {detected} (detected a pytest setup)"
     answer = _ask_test_command(assume_yes)
+    if answer is None:
+        return None
     if not answer:
-        return ("hookman: tests before push: none (no pytest setup found; set test_command in "
-                "[tool.hookman] to run one)")
-    return f"hookman: tests before push: {answer} — " + remember_test_command(root, answer)
+        return lambda: ("hookman: tests before push: none (no pytest setup found; set "
+                        "test_command in [tool.hookman] to run one)")
+    return lambda: (f"hookman: tests before push: {answer} — "
+                    + remember_test_command(root, answer))
 
 
-def _ask_test_command(assume_yes: bool) -> str:
+def _ask_test_command(assume_yes: bool) -> str | None:
     from hooks_manager.prompts import open_prompter
 
     if assume_yes:
@@ -375,7 +454,7 @@ def _ask_test_command(assume_yes: bool) -> str:
         return ""
     answer = prompter.text("No pytest setup found. Command that runs your tests before a push "
                            "(empty for none):", default="")
-    return (answer or "").strip()
+    return None if answer is None else answer.strip()
 
 
 def remember_test_command(root: str, command: str) -> str:

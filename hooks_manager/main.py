@@ -27,13 +27,20 @@ _CHECK_VALUES = {"--rev": "rev", "--against": "against", "-c": "config", "--conf
                  "-n": "name", "--name": "name", "-p": "project", "--project": "project"}
 
 
+SHIM_NOT_IMPORTABLE = 112  # templates/hook.sh: the interpreter has no hooks_manager
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     degrade_output()
     if args[:1] == ["hook"]:
         from hooks_manager.hook import run_hook
 
-        return guarded(lambda: run_hook(args[1:]))
+        code = guarded(lambda: run_hook(args[1:]))
+        # The shim reads 112 as "hookman is not importable here" and tries hookman on PATH:
+        # a chained hook's own 112 passed through would run everything a second time and end
+        # in "hookman not found". 112 is the shim's alone; any other failure stays a failure.
+        return EXIT_PROBLEMS if code == SHIM_NOT_IMPORTABLE else code
     if args[:1] == ["check"] and not {"-h", "--help"} & set(args):
         return guarded(lambda: check_command(parse_check(args[1:])))
     from hooks_manager.cli import run
@@ -106,6 +113,9 @@ def check_command(options: dict[str, str | bool]) -> int:
                            "--against", hint="check the index, or a commit, one at a time")
     root = _root_for(options)
     settings, alembic_toml, toml_path = load_settings(root)
+    note = settings.trust_note()
+    if note:
+        print(lines(note), file=sys.stderr)
     projects = find_projects(root, settings, alembic_toml, toml_path,
                              _opt(options, "config"), _opt(options, "name"))
     projects = select_project(projects, _opt(options, "project"))
