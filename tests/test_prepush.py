@@ -109,6 +109,7 @@ def test_auto_merge_setting_then_push_again_runs_tests_and_lands_upgradable_hist
     tmp_path: Path,
 ) -> None:
     setup = forked_setup(tmp_path, settings="auto_merge = true\n")
+    git(setup.clone, "config", "hookman.trustRepoCode", "true")  # this clone's own opt-in
     first = push(setup.clone, "-u", "origin", "feature-b", env={"CI": "1"})
     assert first.returncode != 0
     assert "merged origin/main into feature-b" in first.stderr

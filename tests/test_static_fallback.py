@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import add_revision, hookman
+from tests.helpers import add_revision, git, hookman
 
 COMPUTED = '''\
 """computed header"""
@@ -41,6 +41,7 @@ def test_computed_value_is_named_with_file_and_line(project: Path) -> None:
 def test_static_fallback_asks_alembic_for_that_file(project: Path) -> None:
     _project_with_computed_label(project)
     (project / "pyproject.toml").write_text("[tool.hookman]\nstatic_fallback = true\n")
+    git(project, "config", "hookman.trustRepoCode", "true")  # this clone's own opt-in
     done = hookman(project, "check", "--json")
     assert done.returncode == 0, done.stdout + done.stderr
     assert '"billing"' in done.stdout  # the head carries the label alembic computed
