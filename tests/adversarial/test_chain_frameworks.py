@@ -11,8 +11,16 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import add_revision, git
-from tests.hooktools import base_history, commit, hookman_cmd, hooks_dir, install, run, \
-    stage_fork, write_hook
+from tests.hooktools import (
+    base_history,
+    commit,
+    hookman_cmd,
+    hooks_dir,
+    install,
+    run,
+    stage_fork,
+    write_hook,
+)
 
 BIN = str(Path(sys.executable).parent)
 ENV = {"PATH": BIN + os.pathsep + os.environ.get("PATH", ""), "CI": "1"}
@@ -70,7 +78,8 @@ def test_the_pre_commit_framework_in_either_order(project: Path, tmp_path: Path,
         assert "pre-commit.hookman-prev" in status.stdout
     stage_fork(project)
     blocked = commit(project, "-m", "fork", env=ENV)
-    assert blocked.returncode != 0 and "commit blocked" in blocked.stderr
+    assert blocked.returncode != 0
+    assert "commit blocked" in blocked.stderr
     assert log.read_text().count("pre-commit-ran") == 1
     git(project, "rm", "-q", "--cached", "migrations/versions/cccc0003_rev.py")
     done = commit(project, "-m", "one more", env=ENV)
@@ -102,7 +111,8 @@ def test_lefthook_installed_first_is_chained(project: Path, tmp_path: Path) -> N
     install(project)
     stage_fork(project)
     blocked = commit(project, "-m", "fork", env=ENV)
-    assert blocked.returncode != 0 and "commit blocked" in blocked.stderr
+    assert blocked.returncode != 0
+    assert "commit blocked" in blocked.stderr
     assert log.read_text().count("lefthook-ran") == 1
     hookman_cmd(project, "uninstall")
     assert b"lefthook" in (hooks_dir(project) / "pre-commit").read_bytes()

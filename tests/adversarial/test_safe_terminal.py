@@ -23,10 +23,13 @@ PAYLOADS = [
 def test_shown_escapes_every_control_and_keeps_text(payload: str) -> None:
     out = shown(payload)
     assert out.isprintable(), out
-    assert "\n" not in out and "\x1b" not in out
+    assert "\n" not in out
+    assert "\x1b" not in out
     assert shown("é漢 plain/path.py") == "é漢 plain/path.py"
     kept = lines(f"a\n{payload}")
-    assert kept.startswith("a\n") and "\x1b" not in kept and "\u202e" not in kept
+    assert kept.startswith("a\n")
+    assert "\x1b" not in kept
+    assert "\u202e" not in kept
 
 
 @pytest.mark.parametrize("payload", ["\x1b[31mEVIL", "evil\x1b]0;title\x07", "x\u202ey"])
@@ -38,12 +41,14 @@ def test_check_and_the_hook_print_an_escaped_revision_id(project: Path, payload:
             f"revision = {rev!r}\ndown_revision = 'aaaa0001'\n")
     done = hookman(project, "check")
     assert done.returncode == 1
-    assert payload not in done.stdout and "\x1b" not in done.stdout
+    assert payload not in done.stdout
+    assert "\x1b" not in done.stdout
     assert shown(payload) in done.stdout
     git(project, "add", "-A")
     blocked = hookman(project, "hook", "pre-commit")
     assert blocked.returncode == 1
-    assert "\x1b" not in blocked.stderr and "\u202e" not in blocked.stderr
+    assert "\x1b" not in blocked.stderr
+    assert "\u202e" not in blocked.stderr
     assert shown(payload) in blocked.stderr
 
 
@@ -53,5 +58,6 @@ def test_a_narrow_output_encoding_degrades_instead_of_crashing(project: Path,
     add_revision(project, "aaaa0001", None)
     done = hookman(project, "check", env={"PYTHONIOENCODING": encoding})
     assert done.returncode == 0, done.stderr
-    assert "ok" in done.stdout and "Traceback" not in done.stderr
+    assert "ok" in done.stdout
+    assert "Traceback" not in done.stderr
     assert "\\u2014" in done.stdout  # the em dash, escaped rather than a UnicodeEncodeError

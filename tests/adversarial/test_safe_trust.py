@@ -42,7 +42,8 @@ def test_static_fallback_from_the_repository_needs_an_opt_in(
         if opt_in is None:
             assert not marker.exists(), f"hookman {args} ran repository code"
             said = done.stderr + done.stdout
-            assert "static_fallback = true in" in said and "is ignored" in said
+            assert "static_fallback = true in" in said
+            assert "is ignored" in said
             assert "git config hookman.trustRepoCode true" in said
             assert "HOOKMAN_TRUST_REPO_CODE=1" in said
         else:
@@ -58,8 +59,10 @@ def test_auto_merge_from_the_repository_is_ignored_in_ci_without_an_opt_in(
     before = git(setup.clone, "rev-parse", "HEAD")
     done = push(setup.clone, "-u", "origin", "feature-b", env={"CI": "1"})
     assert done.returncode != 0
-    assert "auto_merge = true in" in done.stderr and "is ignored" in done.stderr
-    assert "push blocked" in done.stderr and "merged origin/main" not in done.stderr
+    assert "auto_merge = true in" in done.stderr
+    assert "is ignored" in done.stderr
+    assert "push blocked" in done.stderr
+    assert "merged origin/main" not in done.stderr
     assert git(setup.clone, "rev-parse", "HEAD") == before  # nothing was merged or committed
     assert remote_sha(setup, "feature-b") == ""
     opted = push(setup.clone, "-u", "origin", "feature-b",
