@@ -216,7 +216,8 @@ def explain(outcome: RefOutcome, checked_out: bool, remote: str, auto: bool) -> 
     if checked_out:
         why = "CI is set" if ci_requested() else "no terminal to ask"
         auto_line = ("  or let the push write and commit the merge: auto_merge = true in "
-                     "[tool.hookman], or HOOKMAN_AUTO_MERGE=1\n")
+                     "[tool.hookman] plus this clone's opt-in (git config "
+                     "hookman.trustRepoCode true), or HOOKMAN_AUTO_MERGE=1\n")
     else:
         why = "not the checked-out branch"
         auto_line = (f"  (auto-merge and the menu fix the checked-out branch only: "
