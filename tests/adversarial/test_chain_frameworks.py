@@ -69,6 +69,8 @@ def test_the_pre_commit_framework_in_either_order(project: Path, tmp_path: Path,
         install(project)
         _pre_commit(project, "install")
         assert (hooks / "pre-commit.legacy").exists()  # pre-commit's migration mode
+        status = hookman_cmd(project, "status")
+        assert "runs hookman's shim pre-commit.legacy first" in status.stdout
     else:
         _pre_commit(project, "install")
         framework = (hooks / "pre-commit").read_bytes()

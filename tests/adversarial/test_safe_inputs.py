@@ -4,6 +4,8 @@ holding shell syntax: clear errors or correct results, never a crash."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,19 @@ def test_merge_works_in_a_path_with_shell_syntax(tmp_path: Path, folder: str) ->
     assert git(repo, "status", "--porcelain") == ""
     assert not (tmp_path / "owned").exists()
     assert not (repo / "owned").exists()
+
+
+@pytest.mark.parametrize("folder", ["50%off", "%(here)s"])
+def test_a_percent_in_the_path_is_a_clear_error_as_alembic_has_one(tmp_path: Path,
+                                                                   folder: str) -> None:
+    # alembic puts the folder into %(here)s unescaped, so its configparser cannot read the file
+    # either: hookman says which file and why, in one line, instead of a traceback.
+    repo = make_project(init_repo(tmp_path / folder / "repo"))
+    add_revision(repo, "aaaa0001", None)
+    alembic = subprocess.run([sys.executable, "-m", "alembic", "heads"], cwd=repo,
+                             capture_output=True, text=True, check=False)
+    assert alembic.returncode != 0
+    done = hookman(repo, "check")
+    assert done.returncode == 2
+    assert f"{repo / 'alembic.ini'}: cannot be read as an alembic configuration" in done.stderr
+    assert "Traceback" not in done.stderr
