@@ -409,17 +409,11 @@ def describe_projects(root: str) -> list[str]:
             + ", ".join(os.path.relpath(loc, root) for loc in p.locations) for p in projects]
 
 
-def configure_tests(root: str, assume_yes: bool) -> str:
-    """The test command pre-push will run: [tool.hookman] test_command, else detected, else
-    asked (terminal only). An answer is written to pyproject.toml only by appending a new
-    [tool.hookman] table to an existing file that has none."""
-    tests = plan_tests(root, assume_yes)
-    return tests() if tests is not None else "hookman: tests before push: not asked (cancelled)"
-
-
 def plan_tests(root: str, assume_yes: bool) -> Callable[[], str] | None:
-    """Ask what needs asking now, write later: the returned function records the answer (if
-    any) and gives the line to show. None when the question was cancelled."""
+    """The test command pre-push will run: [tool.hookman] test_command, else detected, else
+    asked (terminal only). Asked now, written later: the returned function records an answer
+    (only by appending a new [tool.hookman] table to an existing file that has none) and gives
+    the line to show. None when the question was cancelled."""
     from hooks_manager.config import load_settings
     from hooks_manager.testrun import detect_test_command
 
