@@ -17,8 +17,9 @@ HOOK_TYPES = ("pre-commit", "pre-push", "pre-merge-commit")
 CHECK_NAMES = ("alembic-heads", "alembic-upstream", "tests")
 _SETTINGS = {
     "hooks", "test_command", "upstream", "fetch", "auto_merge", "required", "allowed_heads",
-    "heads_per_branch_label", "static_fallback", "projects",
+    "heads_per_branch_label", "static_fallback", "projects", "head_file", "fix",
 }
+FIXES = ("merge", "rebase")
 _PROJECT_KEYS = {"name", "config", "section", "toml", "allowed_heads", "heads_per_branch_label"}
 
 
@@ -52,8 +53,9 @@ class Project:
 class Settings:
     """[tool.hookman], with defaults for everything it does not say."""
 
-    __slots__ = ("allowed_heads", "auto_merge", "fetch", "heads_per_branch_label", "hooks",
-                 "path", "projects", "required", "static_fallback", "test_command", "upstream")
+    __slots__ = ("allowed_heads", "auto_merge", "fetch", "fix", "head_file",
+                 "heads_per_branch_label", "hooks", "path", "projects", "required",
+                 "static_fallback", "test_command", "upstream")
 
     def __init__(self, table: dict[str, object], path: str | None) -> None:
         self.path = path
@@ -79,6 +81,11 @@ class Settings:
         self.allowed_heads = frozenset(_str_list(table, "allowed_heads", where, []))
         self.required = _required(table, where)
         self.projects = _project_tables(table, where)
+        self.head_file = _bool(table, "head_file", where)  # the tracked alembic_heads.txt
+        self.fix = _opt_str(table, "fix", where) or "merge"  # the default fix for a fork
+        if self.fix not in FIXES:
+            raise ConfigError(f"{where}: fix = {self.fix!r}; choose \"merge\" (write a merge "
+                              "revision) or \"rebase\" (re-point the unpublished migration)")
 
     def policy(self, table: dict[str, object] | None = None, where: str = "") -> Policy:
         table = table or {}

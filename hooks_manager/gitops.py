@@ -121,3 +121,18 @@ def undo_commit(root: str, sha: str) -> None:
     """Move the branch back to ``sha`` after a step of ours failed. `reset --keep` refuses
     rather than overwrite a local change, so it can never lose the user's work."""
     open_repo(root).git.reset("--keep", sha)
+
+
+def commit_files(root: str, paths: list[str], message: str) -> str:
+    """Commit exactly ``paths`` (edited, added, renamed or removed files, relative to
+    ``root``): `add -A` stages each as it now is, `commit --only` keeps every other staged
+    change staged and out of this commit. On failure the commit is not made and the paths
+    are left as they were staged before."""
+    repo = open_repo(root)
+    try:
+        repo.git.add("-A", "--", *paths)
+        repo.git.commit("--only", "--no-verify", "--quiet", "-m", message, "--", *paths)
+    except git.GitCommandError as exc:
+        raise GitError(f"git could not commit {', '.join(paths)}: {_said(exc)}",
+                       hint="the edited files are in the work tree; commit them by hand") from exc
+    return repo.head.commit.hexsha
