@@ -99,6 +99,7 @@ def splice(data: bytes, changes: dict[str, dict[str, str]]) -> bytes:
     tree = ast.parse(body)
     starts = _line_starts(body)
     edits: list[tuple[int, int, bytes]] = []
+    done: dict[str, dict[str, str]] = {}  # what the literals really changed
     for name, mapping in changes.items():
         value = _assignment(tree, name)
         if value is None:
@@ -111,9 +112,10 @@ def splice(data: bytes, changes: dict[str, dict[str, str]]) -> bytes:
             start = _offset(starts, node.lineno, node.col_offset)
             end = _offset(starts, node.end_lineno, node.end_col_offset)
             edits.append((start, end, _new_literal(body[start:end], mapping[node.value])))
+            done.setdefault(name, {})[node.value] = mapping[node.value]
     docstring = _docstring_span(tree, starts)
-    if docstring is not None:
-        edits += _docstring_edits(body, docstring, changes)
+    if docstring is not None:  # the docstring follows the code, never leads it
+        edits += _docstring_edits(body, docstring, done)
     for start, end, text in sorted(edits, reverse=True):
         body = body[:start] + text + body[end:]
     return bom + body
