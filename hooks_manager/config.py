@@ -82,8 +82,8 @@ class Settings:
         self.required = _required(table, where)
         self.projects = _project_tables(table, where)
         self.head_file = _bool(table, "head_file", where)  # the tracked alembic_heads.txt
-        self.fix = _opt_str(table, "fix", where) or "merge"  # the default fix for a fork
-        if self.fix not in FIXES:
+        self.fix = _opt_str(table, "fix", where)  # the default fix for a fork; None: unset
+        if self.fix is not None and self.fix not in FIXES:
             raise ConfigError(f"{where}: fix = {self.fix!r}; choose \"merge\" (write a merge "
                               "revision) or \"rebase\" (re-point the unpublished migration)")
 

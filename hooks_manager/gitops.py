@@ -77,16 +77,28 @@ def _unstage(repo: git.Repo, paths: list[str]) -> None:
         repo.git.rm("--cached", "--quiet", "--ignore-unmatch", "--", *paths)
 
 
-def merge_upstream(root: str, upstream: str) -> str:
+def merge_upstream(root: str, upstream: str, resolvable: tuple[str, ...] = ()) -> str:
     """`git merge --no-edit <upstream>` into the current branch; its sha. A conflict is aborted
     (`git merge --abort`), leaving the branch as it was, and raised as a MergeError.
     --no-verify: this merge is the fork on purpose; hookman's own pre-merge-commit would refuse
-    it before the merge revision that follows can be written."""
+    it before the merge revision that follows can be written.
+
+    A conflict only in ``resolvable`` paths (the head files: they conflict exactly because of
+    the fork this merge is for) is settled with our side and the merge committed; the merge
+    revision written next rewrites them anyway."""
     repo = open_repo(root)
     try:
         repo.git.merge("--no-edit", "--no-verify", upstream)
     except git.GitCommandError as exc:
         conflicted = _conflicted(repo)
+        if conflicted and set(conflicted) <= set(resolvable):
+            try:
+                repo.git.checkout("--ours", "--", *conflicted)
+                repo.git.add("--", *conflicted)
+                repo.git.commit("--no-edit", "--no-verify", "--quiet")
+                return repo.head.commit.hexsha
+            except git.GitCommandError:
+                pass  # fall through: abort, as for any other conflict
         if os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
             repo.git.merge("--abort")
         if conflicted:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from hooks_manager.check import ProjectReport
+    from hooks_manager.config import Project
     from hooks_manager.sources import Source
 
 FILE_NAME = "alembic_heads.txt"
@@ -242,3 +243,37 @@ def heads_command(
             for head in heads:
                 out(prefix + head)
     return EXIT_PROBLEMS if forked and not write_file else EXIT_OK
+
+
+def refresh(
+    root: str, projects: list[Project]
+) -> tuple[list[str], Callable[[list[str]], None]]:
+    """After hookman wrote a merge revision: rewrite each project's head file that exists, so
+    the commit holding the merge holds the file that names it. Returns the rewritten paths
+    (relative to ``root``) and an undo that puts their bytes and index entries back, and
+    unstages the other ``paths`` it is given (the merge files, removed by the caller)."""
+    from hooks_manager.check import check_project
+    from hooks_manager.config import Settings
+    from hooks_manager.sources import WorkTree
+
+    old: dict[str, bytes] = {}
+    for project in projects:
+        path = path_for(project.script_location)
+        before = read_worktree(path)
+        if before is None:
+            continue
+        report = check_project(project, WorkTree(root), Settings({}, None))
+        if write(path, expected_heads(report.verdict)):
+            old[path] = before
+    shown = [_shown(root, p) for p in old]
+
+    def undo(paths: list[str]) -> None:
+        from hooks_manager import proc
+
+        for path, data in old.items():
+            with open(path, "wb") as handle:
+                handle.write(data)
+        if shown:
+            proc.run(["git", "reset", "-q", "--", *shown, *paths], root)
+
+    return shown, undo

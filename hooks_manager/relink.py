@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     import ast
     from collections.abc import Callable
 
+    from hooks_manager.check import ProjectReport
+    from hooks_manager.hook import HookRun
+    from hooks_manager.prepush import RefOutcome
+
     Say = Callable[[str], None]
 
 
@@ -260,9 +264,21 @@ def git_state(root: str) -> tuple[str, str, str] | None:
 
 
 def upstream_of(root: str, settings: Settings) -> str | None:
+    """The branch the other head lives on: the `upstream` setting, else origin's default
+    branch, else the tracked branch unless it is this branch's own pushed copy (whose tree
+    holds *our* migration: taking it as the other side would swap the sides)."""
     if settings.upstream:
         return settings.upstream
-    return _git_out(root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
+    from hooks_manager.prepush import _default_branch
+
+    known = _default_branch(root, "origin")
+    if known is not None:
+        return known.name
+    tracked = _git_out(root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
+    own = own_branch(root)
+    if tracked and own and tracked.split("/", 1)[-1] == own:
+        return None
+    return tracked
 
 
 def own_branch(root: str) -> str | None:
@@ -278,7 +294,8 @@ def own_branch(root: str) -> str | None:
 
 
 def plan_relink(
-    root: str, project: Project, settings: Settings, onto: str | None = None
+    root: str, project: Project, settings: Settings, onto: str | None = None,
+    upstream: str | None = None,
 ) -> RelinkPlan:
     from hooks_manager.check import check_project
     from hooks_manager.fix import fork_of
@@ -299,11 +316,11 @@ def plan_relink(
         raise RelinkError(f"{name}: {len(heads)} heads ({', '.join(heads)}); a relink joins "
                           "two", hint="write one merge revision for all: hookman merge")
     by_id = {r.revision: r for r in report.records}
-    stay, how, move_commit = _sides(root, settings, report.records, heads, onto)
+    stay, how, move_commit = _sides(root, settings, report.records, heads, onto, upstream)
     moving = next(h for h in heads if h != stay)
     chain = _chain(by_id, moving, stay)
     plan = RelinkPlan(project, chain, stay, how)
-    _refuse(root, plan, move_commit, _merge_hint(name, heads))
+    _refuse(root, plan.chain, move_commit, _merge_hint(name, heads))
     _prepare(root, plan, report.records)
     return plan
 
@@ -315,7 +332,8 @@ def _merge_hint(name: str, heads: list[str]) -> str:
 
 
 def _sides(
-    root: str, settings: Settings, records: list[Record], heads: list[str], onto: str | None
+    root: str, settings: Settings, records: list[Record], heads: list[str], onto: str | None,
+    upstream: str | None = None,
 ) -> tuple[str, str, str]:
     """(the head that stays, how that was decided, the commit holding the moving side)."""
     paths = {r.revision: r.path for r in records}
@@ -330,7 +348,7 @@ def _sides(
         stay_commit, move_commit, doing = state
         where = f"{doing} stopped ({stay_commit} is the side that stays)"
     else:
-        upstream = upstream_of(root, settings)
+        upstream = upstream or upstream_of(root, settings)
         if upstream is None:
             raise RelinkError("cannot tell which head is yours: no git merge, rebase or "
                               "cherry-pick is stopped and the branch has no upstream",
@@ -366,14 +384,14 @@ def _chain(by_id: dict[str, Record], moving: str, stay: str) -> list[Record]:
     return chain
 
 
-def _refuse(root: str, plan: RelinkPlan, move_commit: str, hint: str) -> None:
-    bottom = plan.chain[0]
+def _refuse(root: str, chain: list[Record], move_commit: str, hint: str) -> None:
+    bottom = chain[0]
     if bottom.branch_labels:
         raise RelinkError(f"{bottom.revision} ({bottom.path}) starts branch "
                           f"{', '.join(bottom.branch_labels)}; moving it would move the whole "
                           "version line", hint=hint)
     own = own_branch(root)
-    for rec in plan.chain:
+    for rec in chain:
         refs = published_in(root, move_commit, rec.path, own)
         if refs:
             raise RelinkError(f"{rec.revision} ({rec.path}) is published (in "
@@ -672,3 +690,149 @@ def _finish(
 
 def _tracked(root: str, path: str) -> bool:
     return bool(_git_out(root, "ls-files", "--", path))
+
+
+# --- the pre-push menu's relink ------------------------------------------------------------------
+
+
+def preflight(root: str, records: list[Record], heads: list[str], mine: set[str]) -> str:
+    """Why the relink cannot be offered for this fork ("" when it can): exactly one head is
+    ours, and its chain is unpublished, plain, unlabelled and literal. Reads only."""
+    ours = [h for h in heads if h in mine]
+    if len(heads) != 2 or len(ours) != 1:
+        return ("it joins two heads, one of them yours; here the heads are "
+                f"{', '.join(heads)}")
+    stay = next(h for h in heads if h != ours[0])
+    by_id = {r.revision: r for r in records}
+    try:
+        _refuse(root, _chain(by_id, ours[0], stay), "HEAD", "")
+    except RelinkError as exc:
+        return exc.message
+    return ""
+
+
+def yours(root: str, path: str) -> bool:
+    """The file is uncommitted, or the commit that added it has the author email git would
+    give a commit made here now (`git var GIT_AUTHOR_IDENT`: config and environment)."""
+    added = _git_out(root, "log", "-1", "--format=%ae", "--diff-filter=A", "HEAD", "--", path)
+    ident = _git_out(root, "var", "GIT_AUTHOR_IDENT") or ""
+    return not added or f"<{added}>" in ident
+
+
+def commit_relinks(root: str, plans: list[RelinkPlan], settings: Settings, say: Say
+                   ) -> tuple[str, str, list[str]]:
+    """Apply and commit the plans: (sha, message, paths). Files are put back if the commit
+    fails."""
+    from hooks_manager import gitops
+
+    touched: list[str] = []
+    for plan in plans:
+        done = apply(root, plan, settings, say)
+        touched += done.paths + ([done.head_file] if done.head_file else [])
+    message = "; ".join(f"Relink {p.chain[0].revision} onto {p.new_parent}" for p in plans)
+    known = [p for p in touched if os.path.exists(os.path.join(root, p)) or _tracked(root, p)]
+    sha = gitops.commit_files(root, known, message)
+    return sha, message, known
+
+
+def _mine_and_forks(
+    root: str, outcome: RefOutcome, upstream_only: bool
+) -> tuple[set[str] | None, list[ProjectReport]]:
+    from hooks_manager.fix import fork_of
+
+    reports = outcome.predicted if upstream_only else outcome.own
+    forks = [r for r in reports if fork_of(r)]
+    if upstream_only:
+        return {rec.revision for r in outcome.own for rec in r.records}, forks
+    if outcome.upstream is None:
+        return None, forks
+    tree = _tree_paths(root, outcome.upstream.name)
+    return {rec.revision for r in forks for rec in r.records if rec.path not in tree}, forks
+
+
+def relink_choice(
+    root: str, settings: Settings, outcome: RefOutcome, upstream_only: bool, branch: str,
+    interactive: bool,
+) -> tuple[tuple[str, str] | None, str, bool]:
+    """The menu's relink entry, or why it is missing; and whether it goes first (the default):
+    `fix = "rebase"`, or at a terminal with `fix` unset when every moving revision is yours."""
+    from hooks_manager.fix import fork_of
+
+    mine, forks = _mine_and_forks(root, outcome, upstream_only)
+    if mine is None:
+        return None, "no upstream is known to tell which head is yours", False
+    moves: list[tuple[str, str]] = []
+    owned = True
+    for report in forks:
+        heads = fork_of(report)
+        why = preflight(root, report.records, heads, mine)
+        if why:
+            return None, why, False
+        moving = next(h for h in heads if h in mine)
+        moves.append((moving, next(h for h in heads if h != moving)))
+        path = next(r.path for r in report.records if r.revision == moving)
+        owned = owned and yours(root, path)
+    if not moves:
+        return None, "no fork to re-point", False
+    what = "; ".join(f"{m} onto {s}" for m, s in moves)
+    if upstream_only:
+        assert outcome.upstream is not None
+        title = (f"Merge {outcome.upstream.name} into {branch}, re-point {what} (edits "
+                 "down_revision; no merge revision) and commit it (then push again)")
+    else:
+        title = f"Re-point {what} (edits down_revision; no merge revision) and commit it " \
+                "(then push again)"
+    first = settings.fix == "rebase" or (settings.fix is None and interactive and owned)
+    return ("rebase", title), "", first
+
+
+def fix_by_relink(run: HookRun, outcome: RefOutcome, branch: str, upstream_only: bool) -> int:
+    """The menu's relink: (merge the upstream,) re-point, verify, commit those files only."""
+    from hooks_manager import gitops
+    from hooks_manager.fix import fork_of
+    from hooks_manager.headfile import path_for
+    from hooks_manager.hook import say
+    from hooks_manager.pushfix import _push_again
+
+    assert run.settings is not None
+    root = run.root
+    gitops.refuse_if_busy(root)
+    mine, forks = _mine_and_forks(root, outcome, upstream_only)
+    assert mine is not None
+    stays = {r.project.name: next(h for h in fork_of(r) if h not in mine) for r in forks}
+    if not upstream_only:
+        upstream = outcome.upstream.name if outcome.upstream else None
+        plans = [plan_relink(root, r.project, run.settings, onto=stays[r.project.name],
+                             upstream=upstream) for r in forks]
+        sha, message, paths = commit_relinks(root, plans, run.settings, say)
+        return _push_again(sha, message, paths)
+    assert outcome.upstream is not None
+    name = outcome.upstream.name
+    if gitops.has_tracked_changes(root):
+        raise RelinkError(f"{branch} has uncommitted changes; hookman merges {name} only into "
+                          "a clean branch, so nothing was changed",
+                          hint="commit or stash them and push again")
+    before, _ = gitops.head(root)
+    head_files = tuple(_rel(root, path_for(r.project.script_location)) for r in forks)
+    merged = gitops.merge_upstream(root, name, head_files)
+    say(f"hookman: merged {name} into {branch} ({merged[:10]})")
+    try:
+        plans = [plan_relink(root, r.project, run.settings, onto=stays[r.project.name])
+                 for r in forks]
+        sha, message, paths = commit_relinks(root, plans, run.settings, say)
+    except BaseException:
+        gitops.undo_commit(root, before)
+        say(f"hookman: the merge of {name} was undone; {branch} is as it was")
+        raise
+    return _push_again(sha, message, paths)
+
+
+def ci_line(upstream: str | None, remote: str, name: str) -> str:
+    """The relink as commands to paste, for the refusal printed when no one can be asked."""
+    push = " ".join(shlex.quote(a) for a in ("git", "push", remote, name))
+    if upstream is None:
+        return f"hookman rebase --commit --yes && {push}"
+    merge = " ".join(shlex.quote(a) for a in ("git", "merge", "--no-verify", upstream))
+    # `;`: with a head file the merge stops on it, and the relink is what resolves it.
+    return (f"{merge}; hookman rebase --yes && git commit --no-verify -m "
+            f"{shlex.quote('Relink onto ' + upstream)} && {push}")
