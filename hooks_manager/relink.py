@@ -284,9 +284,11 @@ def upstream_of(root: str, settings: Settings) -> str | None:
 def own_branch(root: str) -> str | None:
     """The branch being worked on, also while a rebase has HEAD detached."""
     folder = git_dir(root)
+    if folder is None:
+        return None
     for name in ("rebase-merge/head-name", "rebase-apply/head-name"):
         try:
-            with open(os.path.join(folder or "", name), encoding="utf-8") as handle:
+            with open(os.path.join(folder, name), encoding="utf-8") as handle:
                 return handle.read().strip().removeprefix("refs/heads/")
         except OSError:
             continue
