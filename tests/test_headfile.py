@@ -177,3 +177,35 @@ def test_judge_is_pure_over_bytes() -> None:
     assert problem is not None
     assert problem.kind == "stale-head-file"
     assert "git add h.txt" in problem.message
+
+
+def test_hookman_merge_commits_the_head_file_with_the_merge(project: Path) -> None:
+    based(project)
+    add_revision(project, "bbbb0002", "aaaa0001")
+    add_revision(project, "cccc0003", "aaaa0001")
+    write_heads(project)
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "--no-verify", "-m", "a fork, head file says so")
+    done = hookman(project, "merge", "--commit", "--yes")
+    assert done.returncode == 0, done.stderr
+    from hooks_manager.merge import merge_rev_id
+
+    merge_id = merge_rev_id(["bbbb0002", "cccc0003"])
+    assert parse((project / HEAD_FILE).read_bytes()).heads == [merge_id]
+    assert HEAD_FILE in git(project, "show", "--name-only", "--format=", "HEAD").splitlines()
+    assert git(project, "status", "--porcelain") == ""
+    assert hookman(project, "check", "--rev", "HEAD").returncode == 0
+
+
+def test_the_hook_path_with_a_head_file_imports_nothing_heavy(project: Path) -> None:
+    from tests.test_imports import HEAVY, imported
+
+    based(project)
+    add_revision(project, "bbbb0002", "aaaa0001")
+    write_heads(project)
+    git(project, "add", "-A")
+    for args in (("hook", "pre-commit"), ("check",), ("check", "--staged")):
+        code, modules = imported(project, *args)
+        assert code == 0, args
+        assert "hooks_manager" in modules
+        assert not HEAVY & modules, (args, sorted(HEAVY & modules))

@@ -301,3 +301,24 @@ def test_sequential_ids_are_renumbered(project: Path) -> None:
     assert "depends_on = '0003_add_b'" in top
     assert "Revises: 0003_add_b" in top
     assert_single_and_alembic_agrees(project, "0004_more_b")
+
+
+def test_rebase_planning_and_staging_import_no_heavy_library(project: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from tests.test_imports import HEAVY
+
+    forked(project)
+    git(project, "checkout", "-q", "feature")
+    assert run(project, "git", "rebase", "main").returncode != 0
+    probe = ("import json, sys\nfrom hooks_manager.relink import rebase_command\n"
+             "code = rebase_command(None, False, True, None, None, None, lambda t: None)\n"
+             "print(json.dumps([code, sorted(sys.modules)]))\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True,
+                          text=True, check=False, stdin=subprocess.DEVNULL)
+    code, modules = json.loads(done.stdout.strip().splitlines()[-1])
+    assert code == 0, done.stderr
+    assert conflicted(project) == []  # it did write and stage
+    assert not HEAVY & {m.split(".")[0] for m in modules}
