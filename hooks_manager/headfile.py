@@ -108,9 +108,11 @@ def parse(data: bytes) -> Parsed:
     return Parsed(heads, ours, theirs)
 
 
-def judge(shown: str, data: bytes | None, verdict: Verdict, staged: bool) -> Problem | None:
+def judge(shown: str, data: bytes | None, verdict: Verdict, staged: bool,
+          merging: bool = False) -> Problem | None:
     """The head file's problem, if any: missing, conflicted, or naming other heads than the
-    history has. ``shown`` is its path for messages."""
+    history has. ``shown`` is its path for messages; ``merging``: a git merge is stopped (a
+    merge revision then comes after the merge commit, which must record the fork)."""
     what = "the staged history" if staged else "the history"
     add = f" && git add {_quote(shown)}" if staged else ""
     expected = expected_heads(verdict)
@@ -121,9 +123,12 @@ def judge(shown: str, data: bytes | None, verdict: Verdict, staged: bool) -> Pro
     if parsed.conflicted:
         sides = (f"ours {', '.join(parsed.ours or ['nothing'])}, theirs "
                  f"{', '.join(parsed.theirs or ['nothing'])}")
+        merge = (f"finish the merge with both heads and add a merge revision: hookman heads "
+                 f"--write && git add {_quote(shown)} && git commit --no-verify --no-edit && "
+                 "hookman merge --commit") if merging else "`hookman merge`"
         return Problem("conflicted-head-file", f"{shown} holds git conflict markers ({sides}): "
                        "two branches each added a migration on the same parent; fix it with "
-                       "`hookman rebase` (re-point yours onto theirs) or `hookman merge`",
+                       f"`hookman rebase` (re-point yours onto theirs), or {merge}",
                        path=shown, revisions=tuple(parsed.heads))
     if sorted(parsed.heads) != sorted(expected):
         said = ", ".join(parsed.heads) or "no head"
@@ -185,6 +190,9 @@ def judge_reports(reports: list[ProjectReport], source: Source) -> None:
     forks, and the fork is already the reported problem."""
     if source.kind == "merge":
         return
+    from hooks_manager.sources import in_progress
+
+    merging = any(marker == "MERGE_HEAD" for marker, _, _ in in_progress(source.root))
     for report in reports:
         full = path_for(report.project.script_location)
         shown = source.rel(full) if source.kind != "worktree" else _shown(source.root, full)
@@ -194,7 +202,8 @@ def judge_reports(reports: list[ProjectReport], source: Source) -> None:
             data = read_git(source.root, ":" + shown)
         else:
             data = read_git(source.root, f"{getattr(source, 'rev', 'HEAD')}:{shown}")
-        problem = judge(shown, data, report.verdict, staged=source.kind == "index")
+        problem = judge(shown, data, report.verdict, staged=source.kind == "index",
+                        merging=merging)
         if problem is not None:
             report.verdict.problems.append(problem)
 

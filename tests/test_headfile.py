@@ -209,3 +209,23 @@ def test_the_hook_path_with_a_head_file_imports_nothing_heavy(project: Path) -> 
         assert code == 0, args
         assert "hooks_manager" in modules
         assert not HEAVY & modules, (args, sorted(HEAVY & modules))
+
+
+def test_in_a_stopped_merge_the_printed_merge_fix_works(project: Path) -> None:
+    import os
+    import subprocess
+
+    from tests.headkit import bin_env
+
+    forked(project)
+    install(project)
+    run(project, "git", "merge", "--no-verify", "feature")
+    done = hookman(project, "check")
+    problem = next(line for line in done.stdout.splitlines() if "conflicted-head-file" in line)
+    command = problem.split("add a merge revision: ", 1)[1]
+    assert command.startswith("hookman heads --write && git add migrations/alembic_heads.txt")
+    ran = subprocess.run(command, shell=True, cwd=project, capture_output=True, text=True,
+                         check=False, env={**os.environ, **bin_env()})
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert hookman(project, "check").returncode == 0
+    assert git(project, "status", "--porcelain") == ""
