@@ -215,6 +215,9 @@ def rebase(
                                              "head's chain moves onto it.")] = None,
     commit: Annotated[bool, typer.Option("--commit", help="Commit the edited files and the "
                                          "head file (those only).")] = False,
+    rename: Annotated[bool, typer.Option("--rename", help="When file_template dates file "
+                                         "names: rename the moved files to now, and set their "
+                                         "Create Date to match.")] = False,
     yes: Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmation.")]
     = False,
     config: ConfigOpt = None,
@@ -231,4 +234,4 @@ def rebase(
     from hooks_manager.relink import rebase_command
 
     raise typer.Exit(rebase_command(onto, commit, yes, config, name, project,
-                                    lambda text: typer.echo(text, err=True)))
+                                    lambda text: typer.echo(text, err=True), rename))

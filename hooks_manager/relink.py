@@ -219,8 +219,8 @@ def renumber(chain: list[Record], onto: str, taken: set[str]) -> dict[str, str]:
 class RelinkPlan:
     """Which chain moves onto which head, and every file change that takes."""
 
-    __slots__ = ("chain", "files", "how", "new_parent", "old_parent", "project", "renames",
-                 "renumbered", "stay")
+    __slots__ = ("chain", "dated", "files", "how", "new_parent", "old_parent", "project",
+                 "redated", "renames", "renumbered", "stay")
 
     def __init__(self, project: Project, chain: list[Record], stay: str, how: str) -> None:
         self.project = project
@@ -232,6 +232,8 @@ class RelinkPlan:
         self.renumbered: dict[str, str] = {}
         self.files: dict[str, bytes] = {}  # absolute path -> new bytes
         self.renames: dict[str, str] = {}  # absolute old path -> absolute new path
+        self.dated = False  # file_template puts a date in the names
+        self.redated = False  # --rename: the names and Create Date lines say now
 
 
 def _git_out(root: str, *args: str) -> str | None:
@@ -297,7 +299,7 @@ def own_branch(root: str) -> str | None:
 
 def plan_relink(
     root: str, project: Project, settings: Settings, onto: str | None = None,
-    upstream: str | None = None,
+    upstream: str | None = None, rename: bool = False,
 ) -> RelinkPlan:
     from hooks_manager.check import check_project
     from hooks_manager.fix import fork_of
@@ -323,7 +325,7 @@ def plan_relink(
     chain = _chain(by_id, moving, stay)
     plan = RelinkPlan(project, chain, stay, how)
     _refuse(root, plan.chain, move_commit, _merge_hint(name, heads))
-    _prepare(root, plan, report.records)
+    _prepare(root, plan, report.records, rename)
     return plan
 
 
@@ -424,8 +426,10 @@ def published_in(root: str, commit: str, path: str, own: str | None) -> list[str
     return refs
 
 
-def _prepare(root: str, plan: RelinkPlan, records: list[Record]) -> None:
+def _prepare(root: str, plan: RelinkPlan, records: list[Record], rename: bool = False) -> None:
     """Every new byte, computed before any is written."""
+    template = file_template(plan.project)
+    plan.dated = template is not None and dated(template)
     if numbered(records):
         taken = {r.revision for r in records} - {r.revision for r in plan.chain}
         plan.renumbered = renumber(plan.chain, plan.stay, taken)
@@ -446,6 +450,20 @@ def _prepare(root: str, plan: RelinkPlan, records: list[Record]) -> None:
         if rec.revision in mapping and name.startswith(rec.revision):
             plan.renames[full] = os.path.join(folder, mapping[rec.revision]
                                               + name[len(rec.revision):])
+        elif rename and plan.dated and template is not None:
+            import datetime
+
+            # One second apart, so the moved chain keeps its order by name too.
+            when = datetime.datetime.now() + datetime.timedelta(seconds=i)
+            new_name = dated_name(template, name, rec.revision, when)
+            if new_name is None:
+                raise RelinkError(f"{rec.path}: its name does not follow file_template "
+                                  f"{template!r}, so --rename cannot rename it",
+                                  hint="run without --rename (the name is kept)")
+            if new_name != name:  # within the same minute the name may not change
+                plan.renames[full] = os.path.join(folder, new_name)
+            plan.files[full] = redate(plan.files[full], str(when))
+            plan.redated = True
 
 
 # --- apply ----------------------------------------------------------------------------------------
@@ -563,6 +581,9 @@ def describe(root: str, plan: RelinkPlan) -> list[str]:
         lines.append(f"  renumber {old} → {new}")
     for old, new in plan.renames.items():
         lines.append(f"  rename {_rel(root, old)} → {_rel(root, new)}")
+    if plan.dated and not plan.redated:
+        lines.append("  file_template puts dates in file names; the names are kept (so they "
+                     "no longer sort in graph order): pass --rename to rename and redate")
     top = plan.chain[-1].revision
     lines.append(f"  a database already upgraded to {top} must be downgraded first, before "
                  f"the relink: {downgrade_command(plan.project, root, plan.old_parent)}")
@@ -577,7 +598,7 @@ _NEXT = {"a merge": "git commit", "a rebase": "git rebase --continue",
 
 def rebase_command(
     onto: str | None, commit: bool, yes: bool, config: str | None, section: str | None,
-    project_name: str | None, say: Say,
+    project_name: str | None, say: Say, rename: bool = False,
 ) -> int:
     """`hookman rebase`: plan every forked project, say what will change, (ask,) write,
     verify, then stage the files (or commit them with --commit)."""
@@ -605,7 +626,7 @@ def rebase_command(
     for project in projects:
         if not _forked(root, project, settings):
             continue
-        plans.append(plan_relink(root, project, settings, onto))
+        plans.append(plan_relink(root, project, settings, onto, rename=rename))
     if not plans:
         return _head_file_only(root, projects, settings, state, say)
     for plan in plans:
@@ -838,3 +859,80 @@ def ci_line(upstream: str | None, remote: str, name: str) -> str:
     # `;`: with a head file the merge stops on it, and the relink is what resolves it.
     return (f"{merge}; hookman rebase --yes && git commit --no-verify -m "
             f"{shlex.quote('Relink onto ' + upstream)} && {push}")
+
+
+# --- dated file names (file_template) ------------------------------------------------------------
+
+_TOKEN = re.compile(r"%\((\w+)\)([-#0 +]*\d*(?:\.\d+)?[sd])")
+_DATES = ("year", "month", "day", "hour", "minute", "second", "epoch")
+
+
+def file_template(project: Project) -> str | None:
+    """The project's file_template as alembic reads it (``%%`` -> ``%``), if set."""
+    if project.config_path:
+        import configparser
+
+        parser = configparser.ConfigParser(
+            defaults={"here": os.path.dirname(project.config_path)})
+        try:
+            parser.read(project.config_path, encoding="utf-8-sig")
+            value = parser.get(project.section, "file_template", fallback=None)
+        except configparser.Error:
+            value = None
+        if value:
+            return value
+    if project.toml_path:
+        import tomllib
+
+        try:
+            with open(project.toml_path, "rb") as handle:
+                table = tomllib.load(handle).get("tool", {}).get("alembic", {})
+        except (OSError, tomllib.TOMLDecodeError):
+            return None
+        value = table.get("file_template")
+        return value if isinstance(value, str) else None
+    return None
+
+
+def dated(template: str) -> bool:
+    return any(m.group(1) in _DATES for m in _TOKEN.finditer(template))
+
+
+def dated_name(template: str, name: str, rev: str, when: object) -> str | None:
+    """``name`` rendered again from ``template`` with the same id and slug and the date
+    ``when`` (a datetime); None when the name does not follow the template."""
+    import datetime
+
+    assert isinstance(when, datetime.datetime)
+    pattern, pos = "", 0
+    for match in _TOKEN.finditer(template):
+        pattern += re.escape(template[pos:match.start()])
+        key = match.group(1)
+        pattern += {"rev": "(?P<rev>.+?)", "slug": "(?P<slug>.*)"}.get(key, r"\d+")
+        pos = match.end()
+    pattern += re.escape(template[pos:]) + r"\.py"
+    found = re.fullmatch(pattern, name)
+    if found is None or found.groupdict().get("rev", rev) != rev:
+        return None
+    values = {"rev": rev, "slug": found.groupdict().get("slug") or "",
+              "epoch": int(when.timestamp()), "year": when.year, "month": when.month,
+              "day": when.day, "hour": when.hour, "minute": when.minute, "second": when.second}
+    return f"{template % values}.py"
+
+
+_CREATE_DATE = re.compile(rb"(?m)^([ \t]*Create Date:[ \t]*)([^\r\n]*?)([ \t]*)(?=\r?$)")
+
+
+def redate(data: bytes, when: str) -> bytes:
+    """The docstring's `Create Date:` set to ``when`` (with --rename: name and date agree)."""
+    import ast
+
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    body = data[len(bom):]
+    span = _docstring_span(ast.parse(body), _line_starts(body))
+    if span is None:
+        return data
+    found = _CREATE_DATE.search(body, span[0], span[1])
+    if found is None:
+        return data
+    return bom + body[:found.start(2)] + when.encode() + body[found.end(2):]

@@ -322,3 +322,40 @@ def test_rebase_planning_and_staging_import_no_heavy_library(project: Path) -> N
     assert code == 0, done.stderr
     assert conflicted(project) == []  # it did write and stage
     assert not HEAVY & {m.split(".")[0] for m in modules}
+
+
+DATED = "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d-%%(rev)s_%%(slug)s"
+
+
+def test_dated_file_names_are_kept_or_renamed_with_rename(project: Path) -> None:
+    ini = project / "alembic.ini"
+    ini.write_text(ini.read_text() + f"file_template = {DATED}\n")
+    for args in (("-m", "base", "--rev-id", "aaaa0001"),
+                 ("-m", "theirs", "--rev-id", "cccc0003"),
+                 ("-m", "ours", "--rev-id", "bbbb0002", "--head", "aaaa0001", "--splice")):
+        done = run(project, "alembic", "revision", *args)
+        assert done.returncode == 0, done.stderr
+    versions = project / "migrations" / "versions"
+    [ours] = [p for p in versions.iterdir() if "bbbb0002" in p.name]
+    kept = hookman(project, "rebase", "--onto", "cccc0003", "--yes")
+    assert kept.returncode == 0, kept.stderr
+    assert "pass --rename to rename and redate" in kept.stderr
+    assert ours.exists()
+    assert "  rename " not in kept.stderr  # no rename line: the name stays
+    original = ours.read_bytes()
+    ours.write_bytes(original.replace(b"'cccc0003'", b"'aaaa0001'").replace(
+        b"Revises: cccc0003", b"Revises: aaaa0001"))
+    # Written long ago, by its name: the rename must date it now.
+    ours = ours.rename(versions / ("2020_01_01_0000" + ours.name[15:]))
+    done = hookman(project, "rebase", "--onto", "cccc0003", "--rename", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert not ours.exists()
+    [renamed] = [p for p in versions.iterdir() if "bbbb0002" in p.name]
+    assert renamed.name.endswith("-bbbb0002_ours.py")
+    text = renamed.read_text()
+    assert "Revises: cccc0003" in text
+    date = text.split("Create Date: ")[1].split("\n")[0]
+    assert date != original.decode().split("Create Date: ")[1].split("\n")[0]
+    # the name and the date agree: YYYY_MM_DD_HHMM from "YYYY-MM-DD HH:MM:SS.ffffff"
+    assert renamed.name[:15] == date[:10].replace("-", "_") + "_" + date[11:16].replace(":", "")
+    assert_single_and_alembic_agrees(project, "bbbb0002")
