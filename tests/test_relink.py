@@ -147,14 +147,13 @@ def test_merge_stopped_on_the_head_file_moves_this_branch_not_theirs(project: Pa
     assert_single_and_alembic_agrees(project, "bbbb0002")
 
 
-def test_merge_run_from_main_moves_the_feature_too(project: Path) -> None:
-    # On main, `git merge feature`: ours is main now, and its migration is published (on the
-    # remote), so the sides still come out right: the feature's migration moves.
+def test_merge_run_on_main_moves_mains_own_unpublished_migration(project: Path) -> None:
+    # On main, `git merge feature`: in a merge HEAD is "this branch", so main's own migration
+    # (unpublished here: there is no remote) is the one that moves onto the feature's.
     forked(project)
     done = run(project, "git", "merge", "--no-verify", "feature")
     assert done.returncode == 1
     done = hookman(project, "rebase", "--yes")
-    # HEAD (main) is this branch in a merge, so main's own migration is the one to move.
     assert done.returncode == 0, done.stderr
     assert "re-point cccc0003" in done.stderr
     assert down_of(project / "migrations/versions/cccc0003_rev.py") == "bbbb0002"
