@@ -198,3 +198,52 @@ def merge(
 
     raise typer.Exit(merge_command(commit, message, yes, config, name, project,
                                    lambda text: echo(text, err=True)))
+
+
+@app.command()
+def heads(
+    write: Annotated[bool, typer.Option("--write", help="Rewrite each project's head file "
+                                        "(alembic_heads.txt beside env.py).")] = False,
+    revision_file: Annotated[str | None, typer.Option(
+        "--revision-file", help="The revision file alembic just wrote (post_write_hooks pass "
+        "it): picks the project that holds it.")] = None,
+    config: ConfigOpt = None,
+    name: NameOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Print the head revision(s), one per line, for scripts.
+
+    Exit codes: 0 one head per history, 1 a history forks (several heads). With --write: 0.
+    """
+    from hooks_manager.headfile import heads_command
+
+    raise typer.Exit(heads_command(write, revision_file, config, name, project, echo,
+                                   lambda text: echo(text, err=True)))
+
+
+@app.command()
+def rebase(
+    onto: Annotated[str | None, typer.Option("--onto", help="The head to keep; the other "
+                                             "head's chain moves onto it.")] = None,
+    commit: Annotated[bool, typer.Option("--commit", help="Commit the edited files and the "
+                                         "head file (those only).")] = False,
+    rename: Annotated[bool, typer.Option("--rename", help="When file_template dates file "
+                                         "names: rename the moved files to now, and set their "
+                                         "Create Date to match.")] = False,
+    yes: Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmation.")]
+    = False,
+    config: ConfigOpt = None,
+    name: NameOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Re-point this branch's unpublished migration onto the other head (instead of a merge
+    revision): edits its down_revision only, verifies one head, stages the files.
+
+    Sides come from git: a stopped merge, rebase or cherry-pick, else the upstream, else
+    --onto. Refuses (changing nothing) when the migration is published, is a merge revision,
+    starts a branch label, or its down_revision is not a literal.
+    """
+    from hooks_manager.relink import rebase_command
+
+    raise typer.Exit(rebase_command(onto, commit, yes, config, name, project,
+                                    lambda text: echo(text, err=True), rename))

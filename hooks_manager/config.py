@@ -17,7 +17,7 @@ HOOK_TYPES = ("pre-commit", "pre-push", "pre-merge-commit")
 CHECK_NAMES = ("alembic-heads", "alembic-upstream", "tests")
 _SETTINGS = {
     "hooks", "test_command", "upstream", "fetch", "auto_merge", "required", "allowed_heads",
-    "heads_per_branch_label", "static_fallback", "projects",
+    "heads_per_branch_label", "static_fallback", "projects", "head_file", "fix",
 }
 # Settings that make hookman import the repository's own code (alembic loads every migration
 # file, i.e. runs it). A committed pyproject.toml is the repository's word, not the user's: it
@@ -25,6 +25,7 @@ _SETTINGS = {
 REPO_CODE_SETTINGS = ("auto_merge", "static_fallback")
 TRUST_ENV = "HOOKMAN_TRUST_REPO_CODE"
 TRUST_KEY = "hookman.trustRepoCode"
+FIXES = ("merge", "rebase")
 _PROJECT_KEYS = {"name", "config", "section", "toml", "allowed_heads", "heads_per_branch_label"}
 
 
@@ -58,9 +59,9 @@ class Project:
 class Settings:
     """[tool.hookman], with defaults for everything it does not say."""
 
-    __slots__ = ("allowed_heads", "auto_merge", "fetch", "heads_per_branch_label", "hooks",
-                 "ignored", "path", "projects", "required", "static_fallback", "test_command",
-                 "upstream")
+    __slots__ = ("allowed_heads", "auto_merge", "fetch", "fix", "head_file",
+                 "heads_per_branch_label", "hooks", "ignored", "path", "projects", "required",
+                 "static_fallback", "test_command", "upstream")
 
     def __init__(self, table: dict[str, object], path: str | None) -> None:
         self.path = path
@@ -90,6 +91,11 @@ class Settings:
         self.allowed_heads = frozenset(_str_list(table, "allowed_heads", where, []))
         self.required = _required(table, where)
         self.projects = _project_tables(table, where)
+        self.head_file = _bool(table, "head_file", where)  # the tracked alembic_heads.txt
+        self.fix = _opt_str(table, "fix", where)  # the default fix for a fork; None: unset
+        if self.fix is not None and self.fix not in FIXES:
+            raise ConfigError(f"{where}: fix = {self.fix!r}; choose \"merge\" (write a merge "
+                              "revision) or \"rebase\" (re-point the unpublished migration)")
         # Only a setting read from a file is the repository's; one built in code is the caller's.
         self.ignored: list[str] = []
         asked = [name for name in REPO_CODE_SETTINGS if getattr(self, name)]

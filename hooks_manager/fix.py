@@ -122,20 +122,29 @@ def write_and_commit(
 
     if commit_message is not None:
         gitops.refuse_if_busy(root)
+    from hooks_manager.headfile import refresh
+
     created: list[str] = []
     paths: list[str] = []
+    heads_paths: list[str] = []
+    undo_heads = None
     try:
         for plan in plans:
             written = write_merge(plan.project, plan.heads, plan.message, plan.rev_id, say)
             created += written.created
             paths.append(os.path.relpath(written.path, root).replace(os.sep, "/"))
+        heads_paths, undo_heads = refresh(root, [plan.project for plan in plans])
         sha = None
-        if commit_message is not None:
+        if commit_message is not None and heads_paths:  # edits a tracked file: not "new"
+            sha = gitops.commit_files(root, paths + heads_paths, commit_message)
+        elif commit_message is not None:
             sha = gitops.commit_new_files(root, paths, commit_message)
     except BaseException:
         remove_created(created)
+        if undo_heads is not None:
+            undo_heads(paths)
         raise
-    return Done(paths, sha)
+    return Done(paths + heads_paths, sha)
 
 
 def commit_message_for(plans: list[MergePlan]) -> str:

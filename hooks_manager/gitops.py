@@ -79,16 +79,28 @@ def _unstage(repo: git.Repo, paths: list[str]) -> None:
         repo.git.rm("--cached", "--quiet", "--ignore-unmatch", "--", *paths)
 
 
-def merge_upstream(root: str, upstream: str) -> str:
+def merge_upstream(root: str, upstream: str, resolvable: tuple[str, ...] = ()) -> str:
     """`git merge --no-edit <upstream>` into the current branch; its sha. A conflict is aborted
     (`git merge --abort`), leaving the branch as it was, and raised as a MergeError.
     --no-verify: this merge is the fork on purpose; hookman's own pre-merge-commit would refuse
-    it before the merge revision that follows can be written."""
+    it before the merge revision that follows can be written.
+
+    A conflict only in ``resolvable`` paths (the head files: they conflict exactly because of
+    the fork this merge is for) is settled with our side and the merge committed; the merge
+    revision written next rewrites them anyway."""
     repo = open_repo(root)
     try:
         repo.git.merge("--no-edit", "--no-verify", upstream)
     except git.GitCommandError as exc:
         conflicted = _conflicted(repo)
+        if conflicted and set(conflicted) <= set(resolvable):
+            try:
+                repo.git.checkout("--ours", "--", *conflicted)
+                repo.git.add("--", *conflicted)
+                repo.git.commit("--no-edit", "--no-verify", "--quiet")
+                return repo.head.commit.hexsha
+            except git.GitCommandError:
+                pass  # fall through: abort, as for any other conflict
         if os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
             repo.git.merge("--abort")
         if conflicted:
@@ -123,3 +135,18 @@ def undo_commit(root: str, sha: str) -> None:
     """Move the branch back to ``sha`` after a step of ours failed. `reset --keep` refuses
     rather than overwrite a local change, so it can never lose the user's work."""
     open_repo(root).git.reset("--keep", sha)
+
+
+def commit_files(root: str, paths: list[str], message: str) -> str:
+    """Commit exactly ``paths`` (edited, added, renamed or removed files, relative to
+    ``root``): `add -A` stages each as it now is, `commit --only` keeps every other staged
+    change staged and out of this commit. On failure the commit is not made and the paths
+    are left as they were staged before."""
+    repo = open_repo(root)
+    try:
+        repo.git.add("-A", "--", *paths)
+        repo.git.commit("--only", "--no-verify", "--quiet", "-m", message, "--", *paths)
+    except git.GitCommandError as exc:
+        raise GitError(f"git could not commit {', '.join(paths)}: {_said(exc)}",
+                       hint="the edited files are in the work tree; commit them by hand") from exc
+    return repo.head.commit.hexsha

@@ -145,7 +145,12 @@ def check_index(run: HookRun) -> int | None:
     except NoConfigError as exc:
         say(f"hookman: nothing to check — {exc.message}")
         return None
-    reports = check_projects(projects, Index(run.root), run.settings)
+    source = Index(run.root)
+    reports = check_projects(projects, source, run.settings)
+    if run.settings.head_file:  # the staged alembic_heads.txt must name the staged heads
+        from hooks_manager.headfile import judge_reports
+
+        judge_reports(reports, source)
     if all(r.verdict.ok for r in reports):
         return None
     from hooks_manager.report import render_text

@@ -362,6 +362,10 @@ def install_command(cwd: str, *, into_hooks_path: bool, assume_yes: bool,
     for line in describe_projects(location.root):
         say(line)
     say(tests())
+    from hooks_manager.writehook import head_file_setup
+
+    for line in head_file_setup(location.root, assume_yes):
+        say(line)
     return 0
 
 

@@ -119,7 +119,12 @@ def check_command(options: dict[str, str | bool]) -> int:
     projects = find_projects(root, settings, alembic_toml, toml_path,
                              _opt(options, "config"), _opt(options, "name"))
     projects = select_project(projects, _opt(options, "project"))
-    reports = check_projects(projects, make_source(root, options), settings)
+    source = make_source(root, options)
+    reports = check_projects(projects, source, settings)
+    if settings.head_file:
+        from hooks_manager.headfile import judge_reports
+
+        judge_reports(reports, source)
     if options.get("json"):
         import json
 

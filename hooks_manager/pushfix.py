@@ -60,6 +60,14 @@ def resolve(
     say(_headline(outcome, upstream_only))
     choices = _choices(outcome, upstream_only, branch, remote,
                        allow_push=check not in run.settings.required)
+    from hooks_manager.relink import relink_choice
+
+    relink, why_not, first = relink_choice(run.root, run.settings, outcome, upstream_only, branch,
+                                           prompter.interactive)
+    if relink is not None:
+        choices.insert(0 if first else 1, relink)
+    else:
+        say(f"hookman: re-pointing (hookman rebase) is not offered: {why_not}")
     default = choices[0][0]
     while True:
         choice = (prompter.select("What now?", choices, default) if prompter.interactive
@@ -80,6 +88,10 @@ def resolve(
         return None
     if not prompter.interactive:
         say("hookman: auto-merge is on (auto_merge / HOOKMAN_AUTO_MERGE): fixing the fork")
+    if choice == "rebase":
+        from hooks_manager.relink import fix_by_relink
+
+        return fix_by_relink(run, outcome, branch, upstream_only)
     if choice == "upstream":
         return fix_with_upstream(run, outcome, branch)
     return fix_own(run, outcome)
@@ -157,7 +169,11 @@ def fix_with_upstream(run: HookRun, outcome: RefOutcome, branch: str) -> int:
                          hint=f"commit or stash them and push again, or merge by hand: git "
                               f"merge --no-verify {upstream} && hookman merge --commit")
     before, _ = gitops.head(run.root)
-    merged = gitops.merge_upstream(run.root, upstream)
+    from hooks_manager.headfile import path_for
+
+    head_files = tuple(os.path.relpath(path_for(r.project.script_location), run.root)
+                       for r in outcome.predicted)
+    merged = gitops.merge_upstream(run.root, upstream, head_files)
     say(f"hookman: merged {upstream} into {branch} ({merged[:10]})")
     try:
         plans = _plans(run, outcome.predicted, f"the merge of {upstream}")
@@ -222,8 +238,15 @@ def explain(outcome: RefOutcome, checked_out: bool, remote: str, auto: bool) -> 
         why = "not the checked-out branch"
         auto_line = (f"  (auto-merge and the menu fix the checked-out branch only: "
                      f"git checkout {name} and push again)\n" if auto else "")
+    from hooks_manager.relink import ci_line
+
+    relink = ci_line(outcome.upstream.name if upstream_only and outcome.upstream else None,
+                     remote, name)
+    if not checked_out:
+        relink = f"git checkout {name} && {relink}"
     say(f"hookman: push blocked: {name} forks the alembic history{where} ({why}).\n"
         f"  fix this push:  {' && '.join(steps)}\n"
+        f"  or re-point yours (unpublished) instead of a merge revision:  {relink}\n"
         f"{auto_line}"
         f"  or skip knowingly: SKIP={check} git push (or git push --no-verify)")
 

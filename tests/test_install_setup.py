@@ -98,6 +98,9 @@ def test_install_at_a_terminal_asks_for_the_test_command(project: Path) -> None:
     child.expect("No pytest setup found")
     child.send("make check\r")
     child.expect("tests before push: make check")
+    child.expect("alembic_heads.txt")  # the head file question (default: no)
+    child.send("\r")
+    child.expect("head file: off")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

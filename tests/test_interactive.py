@@ -68,7 +68,7 @@ def test_enter_on_the_default_merges_upstream_commits_and_the_next_push_lands(
     child.expect("fork exists against the upstream")
     child.expect("What now")
     child.expect("Merge origin/main into feature-b")
-    child.send(ENTER)
+    child.send(DOWN + ENTER)  # the merge revision: second, after re-pointing (yours, unpublished)
     code, out = finish(child)
     assert code != 0
     assert "merged origin/main into feature-b" in out
@@ -95,7 +95,7 @@ def test_enter_on_the_default_writes_the_merge_for_the_branchs_own_fork(
     child = spawn(setup.clone, "git", "push", "origin", "feature-b")
     child.expect(f"feature-b forks the alembic history: heads {FIRST}, {SECOND}")
     child.expect(f"Write the merge revision {merge_rev_id([FIRST, SECOND])}")
-    child.send(ENTER)
+    child.send(DOWN + ENTER)  # second, after re-pointing
     code, out = finish(child)
     assert code != 0
     assert "run git push again" in out
@@ -128,13 +128,13 @@ def test_details_then_abort(tmp_path: Path) -> None:
     child = spawn(setup.clone, "git", "push", "origin", "feature-b")
     child.expect("What now")
     child.expect("Push anyway")
-    child.send(DOWN + ENTER)
+    child.send(DOWN + DOWN + ENTER)  # re-point, merge, details
     child.expect("the history since the fork at aaaa00000001")
     child.expect(f"{SECOND} → dddd00000004 \\(head\\)")
     child.expect("does not resolve conflicting schema changes")
     child.expect("What now")
     child.expect("Push anyway")
-    child.send(DOWN + DOWN + ENTER)
+    child.send(DOWN + DOWN + DOWN + ENTER)
     code, out = finish(child)
     assert code != 0
     assert "push aborted; nothing was changed" in out
@@ -146,7 +146,7 @@ def test_push_anyway_is_not_offered_when_required(tmp_path: Path) -> None:
     child = spawn(setup.clone, "git", "push", "origin", "feature-b")
     child.expect("What now")
     child.expect("Abort the push")
-    child.send(DOWN + DOWN + ENTER)  # the last choice: abort
+    child.send(DOWN + DOWN + DOWN + ENTER)  # the last choice: abort
     code, out = finish(child)
     assert code != 0
     assert "Push anyway" not in str(child.before) + out
