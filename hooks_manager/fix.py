@@ -12,7 +12,6 @@ from collections.abc import Callable
 from hooks_manager.check import ProjectReport, check_project
 from hooks_manager.config import Project, Settings
 from hooks_manager.errors import MergeError
-from hooks_manager.graph import fork_points, since_fork
 from hooks_manager.sources import WorkTree
 
 Say = Callable[[str], None]
@@ -147,30 +146,10 @@ def details(reports: list[ProjectReport]) -> str:
     """The full story of each fork: heads, files, commits, fork point, and each line since."""
     from hooks_manager.report import render_text
 
-    lines = [render_text(reports)]
-    for report in reports:
-        heads = fork_of(report)
-        if not heads:
-            continue
-        paths = {r.revision: r.path for r in report.records}
-        forks = fork_points(report.records, heads)
-        lines.append(f"  {report.project.name}: the history since the fork"
-                     f"{' at ' + ', '.join(forks) if forks else ''}:")
-        lines.append(f"    {', '.join(forks) or '(no common revision)'}")
-        own = since_fork(report.records, heads)
-        for i, head in enumerate(heads):
-            branch = "└─" if i == len(heads) - 1 else "├─"
-            revs = _shorten(own[head])
-            lines.append(f"      {branch} {' → '.join(revs)} (head)  {paths.get(head, '')}")
+    lines = [render_text(reports)]  # its fork text carries the picture and the overlaps
     lines.append("  A merge revision joins the heads; it does not resolve conflicting schema "
                  "changes. Read both lines before merging.")
     return "\n".join(lines)
-
-
-def _shorten(revs: list[str], keep: int = 3) -> list[str]:
-    if len(revs) <= 2 * keep:
-        return revs
-    return [*revs[:keep], f"… {len(revs) - 2 * keep} more …", *revs[-keep:]]
 
 
 def merge_command(

@@ -150,6 +150,9 @@ def _fork_text(report: ProjectReport, several: bool) -> list[str]:
     forks = fork_points(report.records, verdict.head_ids)
     if forks:
         out.append(f"  they fork at {', '.join(forks)}")
+    from hooks_manager.explain import block_lines  # the picture and what both lines change
+
+    out += block_lines(report)
     fix, alembic_fix = merge_commands(report, several)
     out.append(f"  fix: {fix}    (writes the merge revision with alembic)")
     out.append(f"   or: {alembic_fix}")
@@ -187,4 +190,12 @@ def _project_json(report: ProjectReport, several: bool) -> dict[str, object]:
         "bases": verdict.bases,
         "problems": [p.as_json() for p in verdict.problems],
         "fix": merge_commands(report, several) if forked else [],
+        "overlaps": _overlaps_json(report) if forked else None,
     }
+
+
+def _overlaps_json(report: ProjectReport) -> dict[str, object] | None:
+    from hooks_manager.explain import overlap_of
+
+    overlap = overlap_of(report)
+    return overlap.as_json() if overlap is not None else None

@@ -1,0 +1,186 @@
+"""Explaining a fork to the person it stopped: the picture of the history around it and what
+each line changes, read from the same source the check read (index, commit, predicted merge or
+work tree). Loaded only once a problem is found: never on a healthy run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from hooks_manager.check import ProjectReport
+from hooks_manager.overlaps import Overlap
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
+
+
+def read_files(report: ProjectReport, paths: list[str]) -> dict[str, bytes]:
+    """The bytes of ``paths`` (as records name them) from the report's own source."""
+    from hooks_manager.sources import GitSource, read_blobs
+
+    source = report.source
+    wanted = list(dict.fromkeys(p for p in paths if p))
+    if not wanted:
+        return {}
+    out: dict[str, bytes] = {}
+    if isinstance(source, GitSource):
+        rels = [source.rel(loc) for loc in report.project.locations]
+        entries = source.entries(rels)
+        oids = {p: entries[p] for p in wanted if p in entries}
+        blobs = read_blobs(source.root, list(oids.values()))
+        return {p: blobs[oid] for p, oid in oids.items()}
+    for path in wanted:
+        try:
+            with open(os.path.join(source.root, path), "rb") as handle:
+                out[path] = handle.read()
+        except OSError:
+            continue  # said as "not read" by whoever needed it
+    return out
+
+
+def message_of(data: bytes) -> str:
+    """The first line of the module docstring (alembic writes the revision message there), read
+    from the bytes without parsing or running the file; "" when there is none."""
+    text = data.decode("utf-8", "replace")
+    pos = 0
+    while True:  # skip blank lines, comments, a shebang or coding line
+        while pos < len(text) and text[pos] in " \t\r\n\f":
+            pos += 1
+        if text.startswith("#", pos):
+            nl = text.find("\n", pos)
+            if nl == -1:
+                return ""
+            pos = nl + 1
+            continue
+        break
+    while pos < len(text) and text[pos] in "rRuU":
+        pos += 1
+    for quote in ('"""', "'''", '"', "'"):
+        if text.startswith(quote, pos):
+            end = text.find(quote, pos + len(quote))
+            body = text[pos + len(quote): end if end != -1 else len(text)]
+            if len(quote) == 1:
+                body = body.split("\n", 1)[0]
+            for line in body.splitlines():
+                if line.strip():
+                    return line.strip()
+            return ""
+    return ""
+
+
+def messages(report: ProjectReport, revisions: set[str] | None = None) -> dict[str, str]:
+    records = [r for r in report.records if revisions is None or r.revision in revisions]
+    data = read_files(report, [r.path for r in records])
+    return {r.revision: message_of(data[r.path]) for r in records if r.path in data}
+
+
+def forked_heads(report: ProjectReport) -> list[str]:
+    for problem in report.verdict.problems:
+        if problem.kind == "multiple-heads":
+            return sorted(problem.revisions)
+    return []
+
+
+def style(stream: TextIO) -> tuple[int | None, bool, bool]:
+    """(width, unicode, colour) for ``stream``: COLUMNS or the terminal's width (None when not
+    a terminal: nothing to fit), box characters when its encoding has them, colour only at a
+    terminal without NO_COLOR."""
+    from hooks_manager.drawing import can_draw_boxes, use_color
+
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    width: int | None = None
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 20:
+        width = int(columns)
+    elif tty:
+        try:
+            width = os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError):
+            width = None
+    encoding = getattr(stream, "encoding", None)
+    return width, can_draw_boxes(encoding), use_color(tty, os.environ)
+
+
+def fork_picture(report: ProjectReport, indent: str = "    ",
+                 stream: TextIO | None = None) -> list[str]:
+    """The drawing of the fork's neighbourhood: fork point(s), each line since, the heads."""
+    from hooks_manager import drawing
+    from hooks_manager.graph import fork_points
+
+    heads = forked_heads(report)
+    if len(heads) < 2:
+        return []
+    shown = drawing.neighbourhood(report.records, heads)
+    width, unicode, color = style(stream or sys.stderr)
+    forks = fork_points(report.records, heads)
+    header = (f"  the history since the fork{' at ' + ', '.join(forks) if forks else ''} "
+              "(newest first):")
+    return [header, *drawing.text(report.records, report.verdict.head_ids, messages(report, shown),
+                        only=shown, fork_points=forks, width=width, unicode=unicode,
+                        color=color, keep=2, indent=indent)]
+
+
+def overlap_of(report: ProjectReport) -> Overlap | None:
+    from hooks_manager.overlaps import find_overlaps
+
+    heads = forked_heads(report)
+    if len(heads) < 2:
+        return None
+    from hooks_manager.graph import since_fork
+
+    wanted = {r for line in since_fork(report.records, heads).values() for r in line}
+    paths = [r.path for r in report.records if r.revision in wanted]
+    data = read_files(report, paths)
+    return find_overlaps(report.records, heads, data.get)
+
+
+def overlap_text(overlap: Overlap | None, indent: str = "  ") -> list[str]:
+    """Per table, what each line does; then each collision as a warning."""
+    from hooks_manager.drawing import clean
+
+    if overlap is None:
+        return []
+    tables = overlap.tables()
+    out = []
+    if tables:
+        out.append(f"{indent}what each line changes since the fork"
+                   f"{' at ' + ', '.join(overlap.fork_points) if overlap.fork_points else ''}:")
+        for table, by_head in tables.items():
+            parts = []
+            for head, changes in by_head.items():
+                did = ", ".join(dict.fromkeys(c.describe() for c in changes
+                                              if c.kind != "column"))
+                parts.append(f"line {head}: {did or 'creates it'}")
+            out.append(f"{indent}  {clean(table)}: " + "; ".join(clean(p) for p in parts))
+    elif any(overlap.lines.values()):
+        out.append(f"{indent}what each line changes since the fork: no table changes read")
+    else:
+        out.append(f"{indent}what each line changes since the fork: nothing read")
+    unread = overlap.unread()
+    if unread:
+        shown = sorted({f"{c.target} ({c.revision})" for c in unread})
+        out.append(f"{indent}  not read: {clean('; '.join(shown[:4]))}"
+                   f"{f' and {len(shown) - 4} more' if len(shown) > 4 else ''}")
+    for collision in overlap.collisions:
+        label = "warning [overlap]" if collision.fails else "note [overlap]"
+        out.append(f"{indent}{label}: {clean(collision.message)}")
+    if any(c.fails for c in overlap.collisions):
+        out.append(f"{indent}  a merge revision alone will not make `upgrade head` work: "
+                   "change one line (drop the duplicate operation) before or with the merge")
+    return out
+
+
+def block_lines(report: ProjectReport) -> list[str]:
+    """What a blocked commit or push adds below the heads: the picture, then the overlaps.
+    Advisory: a failure to explain never stops the message it belongs to."""
+    from hooks_manager.errors import HookmanError
+
+    try:
+        return [*fork_picture(report), *overlap_text(overlap_of(report))]
+    except (HookmanError, OSError) as exc:
+        return [f"  (the picture of the fork could not be drawn: {exc})"]
