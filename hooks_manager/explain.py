@@ -13,6 +13,7 @@ from hooks_manager.overlaps import Overlap
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import TextIO
 
 
@@ -184,3 +185,54 @@ def block_lines(report: ProjectReport) -> list[str]:
         return [*fork_picture(report), *overlap_text(overlap_of(report))]
     except (HookmanError, OSError) as exc:
         return [f"  (the picture of the fork could not be drawn: {exc})"]
+
+
+# --- `hookman graph` ---------------------------------------------------------------------------
+
+FORMATS = ("text", "mermaid", "dot")
+
+
+def graph_command(options: dict[str, str | bool], say: Callable[[str], None]) -> int:
+    """`hookman graph`: each project's history drawn; by default the neighbourhood of each
+    fork (or, with no fork, the newest revisions), with --all the whole of it."""
+    from hooks_manager import drawing
+    from hooks_manager.check import check_projects
+    from hooks_manager.config import find_projects, load_settings
+    from hooks_manager.errors import EXIT_OK, HookmanError
+    from hooks_manager.graph import fork_points
+    from hooks_manager.main import _opt, _root_for, make_source, select_project
+
+    fmt = str(options.get("format") or "text")
+    if fmt not in FORMATS:
+        raise HookmanError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}",
+                           hint="hookman graph --format text|mermaid|dot")
+    root = _root_for(options)
+    settings, alembic_toml, toml_path = load_settings(root)
+    projects = select_project(find_projects(root, settings, alembic_toml, toml_path,
+                                            _opt(options, "config"), _opt(options, "name")),
+                              _opt(options, "project"))
+    reports = check_projects(projects, make_source(root, options), settings)
+    width, unicode, color = style(sys.stdout)
+    for report in reports:
+        heads = forked_heads(report)
+        everything = bool(options.get("all"))
+        shown = None if everything else drawing.neighbourhood(report.records, heads)
+        forks = fork_points(report.records, heads)
+        notes = messages(report, shown)
+        head_ids = report.verdict.head_ids
+        if fmt == "mermaid":
+            say(drawing.mermaid(report.records, head_ids, notes, only=shown,
+                                fork_points=forks).rstrip("\n"))
+            continue
+        if fmt == "dot":
+            say(drawing.dot(report.records, head_ids, notes, only=shown,
+                            fork_points=forks).rstrip("\n"))
+            continue
+        what = (f"fork at {', '.join(forks) or '(no common revision)'}" if heads
+                else f"head {', '.join(head_ids) or 'none'}")
+        say(f"hookman: {drawing.clean(report.project.name)}: "
+            f"{report.verdict.revision_count} revisions, {what}")
+        say("\n".join(drawing.text(report.records, head_ids, notes, only=shown,
+                                   fork_points=forks, width=width, unicode=unicode,
+                                   color=color, keep=10**9 if everything else 3)))
+    return EXIT_OK
