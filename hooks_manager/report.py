@@ -9,7 +9,7 @@ import os
 
 from hooks_manager import proc
 from hooks_manager.check import ProjectReport
-from hooks_manager.graph import ERROR, fork_points
+from hooks_manager.graph import ERROR, Problem, fork_points
 from hooks_manager.sources import Commit, Index, PredictedMerge
 
 SCHEMA_VERSION = 1
@@ -101,7 +101,7 @@ def _project_text(report: ProjectReport, several: bool, quiet: bool) -> list[str
         heads = ", ".join(verdict.head_ids) or "none (empty history)"
         out = [f"hookman: {name}: ok{where} — {verdict.revision_count} revisions, "
                f"head {heads}", *_dependency_note(report)]
-        return out + [f"  warning: {p.message}" for p in verdict.problems]
+        return out + [f"  warning: {p.message}" for p in (*verdict.problems, *_weak_ids(report))]
     out = [f"hookman: {name}: {len(verdict.errors)} problem(s){where}", *_dependency_note(report)]
     for problem in verdict.problems:
         if problem.kind == "multiple-heads":
@@ -109,7 +109,15 @@ def _project_text(report: ProjectReport, several: bool, quiet: bool) -> list[str
         else:
             label = "error" if problem.severity == ERROR else "warning"
             out.append(f"  {label} [{problem.kind}]: {problem.message}")
-    return out
+    return out + [f"  warning [{p.kind}]: {p.message}" for p in _weak_ids(report)]
+
+
+def _weak_ids(report: ProjectReport) -> list[Problem]:
+    """Hand-typed ids (a1b2c3d4e5f6): said by `hookman check` and in every block message, not
+    on each healthy commit (the hook stays quiet when nothing is wrong)."""
+    from hooks_manager.hygiene import weak_id_problems
+
+    return weak_id_problems(report.records)
 
 
 def _dependency_note(report: ProjectReport) -> list[str]:
@@ -191,6 +199,7 @@ def _project_json(report: ProjectReport, several: bool) -> dict[str, object]:
         "problems": [p.as_json() for p in verdict.problems],
         "fix": merge_commands(report, several) if forked else [],
         "overlaps": _overlaps_json(report) if forked else None,
+        "id_hygiene": [p.as_json() for p in _weak_ids(report)],
     }
 
 
