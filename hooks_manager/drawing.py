@@ -423,10 +423,10 @@ def dot(
         if node.fork:
             attrs.append("color=red")
         lines.append(f"  {_dot_quote(node.rev)} [{', '.join(attrs)}];")
+    shown = {n.rev for n in pic.nodes}
     for node in pic.nodes:
         for parent in node.parents:
             lines.append(f"  {_dot_quote(parent)} -> {_dot_quote(node.rev)};")
-        shown = {n.rev for n in pic.nodes}
         for dep in node.deps:
             if dep in shown:
                 lines.append(f"  {_dot_quote(dep)} -> {_dot_quote(node.rev)} "
