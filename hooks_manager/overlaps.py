@@ -182,6 +182,11 @@ class _Reader:
                 for block in nested:
                     self.visit(block, batch, calling)
             elif not nested:
+                if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant) \
+                        and isinstance(stmt.value.value, str):
+                    # a local name for a table (`T = "users"`), read as the code runs it
+                    self.consts.update({t.id: stmt.value.value for t in stmt.targets
+                                        if isinstance(t, ast.Name)})
                 self._calls(stmt, batch, calling)
 
     def _calls(self, node: ast.AST, batch: dict[str, str], calling: set[str]) -> None:

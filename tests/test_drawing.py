@@ -67,7 +67,8 @@ def test_golden_ascii_when_boxes_cannot_be_shown() -> None:
 def test_long_straight_runs_fold_and_lines_fit_the_width() -> None:
     line = [rec("r0")] + [rec(f"r{i}", f"r{i - 1}") for i in range(1, 30)]
     drawn = drawing.text(line, ["r29"], {"r29": "x" * 200}, keep=2, width=40)
-    assert drawn[0].startswith("●  r29  (head)  xxx") and drawn[0].endswith("…")
+    assert drawn[0].startswith("●  r29  (head)  xxx")
+    assert drawn[0].endswith("…")
     assert all(len(row) <= 40 for row in drawn)
     assert "┊  … 24 more revisions …" in drawn
     assert drawn[-1] == "●  r0  (base)"
@@ -86,7 +87,8 @@ def test_only_the_neighbourhood_says_what_it_left_out() -> None:
 def test_repository_bytes_cannot_reach_the_terminal_raw() -> None:
     evil = "\x1b]52;c;aGk=\x07 \u202etxt.exe"
     drawn = drawing.text([rec("a")], ["a"], {"a": evil})
-    assert "\x1b" not in drawn[0] and "\u202e" not in drawn[0]
+    assert "\x1b" not in drawn[0]
+    assert "\u202e" not in drawn[0]
     assert "\\x1b]52;c;aGk=\\x07 \\u202etxt.exe" in drawn[0]
 
 
@@ -140,9 +142,10 @@ def parse_dot(text: str) -> tuple[set[str], set[tuple[str, str]], set[tuple[str,
     """A grammar check of the DOT subset written (digraph, node and edge statements with
     quoted ids and attribute lists), returning nodes, edges and dashed edges."""
     quoted = r'"(?:[^"\\]|\\.)*"'
-    attrs = r"\[(?:\w+=(?:%s|\w+))(?:, \w+=(?:%s|\w+))*\]" % (quoted, quoted)
+    attrs = rf"\[(?:\w+=(?:{quoted}|\w+))(?:, \w+=(?:{quoted}|\w+))*\]"
     lines = text.splitlines()
-    assert lines[0] == "digraph alembic {" and lines[-1] == "}"
+    assert lines[0] == "digraph alembic {"
+    assert lines[-1] == "}"
     assert lines[1] == "  rankdir=BT;"
     nodes: set[str] = set()
     solid: set[tuple[str, str]] = set()
