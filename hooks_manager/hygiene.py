@@ -29,9 +29,12 @@ _WORDS = ("deadbeef", "cafebabe", "feedface", "baadf00d", "c0ffee", "abcdef", "f
 
 
 def is_numbered(rev: str) -> bool:
-    """`0041`, `016`, `20260720_01`, `0041_add_users`: ids numbered by convention."""
+    """`0041`, `016`, `20260720_01`, `0041_add_users`: ids numbered by convention (a short
+    counter or a date), as opposed to `111111111111`, a typed pattern of digits."""
     head = rev.split("_", 1)[0]
-    return head.isdigit()
+    if not head.isdigit():
+        return False
+    return len(head) <= 5 or head[:2] in ("19", "20") or "_" in rev
 
 
 def weak_reason(rev: str) -> str | None:
