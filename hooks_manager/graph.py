@@ -386,7 +386,15 @@ def fork_points(records: list[Record], head_ids: list[str]) -> list[str]:
         return []
     parents = {r.revision: r.down_revisions for r in records}
     common = set.intersection(*(ancestors(parents, h) for h in head_ids))
-    older = set().union(*(ancestors(parents, c) for c in common)) if common else set()
+    # Everything older than some common revision, in one walk (not one walk per revision,
+    # which made a blocked commit quadratic in the history's length).
+    older: set[str] = set()
+    todo = [p for c in common for p in parents.get(c, ())]
+    while todo:
+        cur = todo.pop()
+        if cur not in older:
+            older.add(cur)
+            todo.extend(parents.get(cur, ()))
     return sorted(common - older)
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 PROPER_ID_COMMAND = shlex.join(["python", "-c", "import uuid; print(uuid.uuid4().hex[-12:])"])
 _KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890", "0987654321", "poiuytrewq",
              "lkjhgfdsa", "mnbvcxz")
+_KEYBOARD_4 = frozenset(row[i:i + 4] for row in _KEYBOARD for i in range(len(row) - 3))
 _WORDS = ("deadbeef", "cafebabe", "feedface", "baadf00d", "c0ffee", "abcdef", "fedcba",
           "123456", "654321")
 
@@ -71,27 +72,16 @@ def _progression(text: str) -> bool:
 
 def _run_coverage(text: str) -> int:
     """How many characters sit in runs of three or more with a constant step of -1, 0 or +1,
-    or in a stretch of four or more keys along a keyboard row."""
+    or in a stretch of four or more keys along a keyboard row. Linear in the id's length."""
     marked = [False] * len(text)
-    start = 0
-    while start < len(text) - 2:
-        step = ord(text[start + 1]) - ord(text[start])
-        end = start + 1
-        while end + 1 < len(text) and ord(text[end + 1]) - ord(text[end]) == step:
-            end += 1
-        if step in (-1, 0, 1) and end - start >= 2:
-            for i in range(start, end + 1):
-                marked[i] = True
-        start = end if end > start + 1 else start + 1
-    for row in _KEYBOARD:
-        for size in range(len(row), 3, -1):
-            for i in range(len(row) - size + 1):
-                piece = row[i:i + size]
-                found = text.find(piece)
-                while found != -1:
-                    for j in range(found, found + size):
-                        marked[j] = True
-                    found = text.find(piece, found + 1)
+    codes = [ord(c) for c in text]
+    for i in range(len(text) - 2):
+        step = codes[i + 1] - codes[i]
+        if step in (-1, 0, 1) and codes[i + 2] - codes[i + 1] == step:
+            marked[i] = marked[i + 1] = marked[i + 2] = True
+    for i in range(len(text) - 3):
+        if text[i:i + 4] in _KEYBOARD_4:
+            marked[i] = marked[i + 1] = marked[i + 2] = marked[i + 3] = True
     return sum(marked)
 
 

@@ -18,7 +18,8 @@ SAMPLES = {
     "tests/conftest.py": "import pytest\nfrom alembic import command\n\n\n@pytest.fixture\n"
                          "def db(cfg):\n    command.upgrade(cfg, \"heads\")\n",
     ".pre-commit-config.yaml": "repos:\n- repo: local\n  hooks:\n  - id: heads\n"
-                              "    entry: bash -c '[ $(alembic heads 2>/dev/null | wc -l) -le 1 ]'\n"
+                              "    entry: bash -c '[ $(alembic heads 2>/dev/null | wc -l) "
+                              "-le 1 ]'\n"
                               "    language: system\n",
     ".github/workflows/migrations.yml": (
         "name: migrations\n"
