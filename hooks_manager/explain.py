@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import TextIO
 
+    from hooks_manager.config import Project, Settings
+
 
 def read_files(report: ProjectReport, paths: list[str]) -> dict[str, bytes]:
     """The bytes of ``paths`` (as records name them) from the report's own source."""
@@ -236,3 +238,26 @@ def graph_command(options: dict[str, str | bool], say: Callable[[str], None]) ->
                                    fork_points=forks, width=width, unicode=unicode,
                                    color=color, keep=10**9 if everything else 3)))
     return EXIT_OK
+
+
+def before_merge(root: str, project: Project, settings: Settings) -> list[str]:
+    """What `hookman merge` says before it writes (and before it asks): what both lines change
+    and where they collide, read from the work tree it merges."""
+    from hooks_manager.check import check_project
+    from hooks_manager.sources import WorkTree
+
+    report = check_project(project, WorkTree(root), settings)
+    return overlap_text(overlap_of(report))
+
+
+def markdown(report: ProjectReport, everything: bool = False) -> str:
+    """The fork (or the whole history) as a fenced mermaid block for GitHub Markdown: a job's
+    step summary or a PR comment. Messages are read from the report's own source."""
+    from hooks_manager import drawing
+    from hooks_manager.graph import fork_points
+
+    heads = forked_heads(report)
+    shown = None if everything else drawing.neighbourhood(report.records, heads)
+    body = drawing.mermaid(report.records, report.verdict.head_ids, messages(report, shown),
+                           only=shown, fork_points=fork_points(report.records, heads))
+    return f"```mermaid\n{body}```\n"

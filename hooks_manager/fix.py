@@ -177,9 +177,16 @@ def merge_command(
     plans = plan_all(root, projects, settings, message)
     if commit:
         refuse_uncommitted_heads(root, plans)
+    collide = False
     for plan in plans:
         say(f"hookman: {plan.project.name}: merge heads {', '.join(plan.heads)} into revision "
             f"{plan.rev_id} ({plan.message})")
+        from hooks_manager.explain import before_merge  # what both lines change, read first
+
+        warned = before_merge(root, plan.project, settings)
+        for line in warned:
+            say(line)
+        collide = collide or any("warning [overlap]" in line for line in warned)
     if not yes:
         from hooks_manager.prompts import open_prompter
 
@@ -193,6 +200,9 @@ def merge_command(
             return EXIT_PROBLEMS
     done = write_and_commit(root, plans, commit_message_for(plans) if commit else None, say)
     say(f"hookman: wrote {', '.join(done.paths)}")
+    if collide:
+        say("hookman: warning: the merged lines collide (above): `alembic upgrade head` is "
+            "expected to fail until one line drops the duplicate operation")
     if done.sha:
         say(f"hookman: committed {done.sha[:10]} {commit_message_for(plans)}")
     else:

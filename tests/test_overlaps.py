@@ -196,3 +196,22 @@ def test_dropped_on_one_line_and_altered_on_the_other() -> None:
         ("dropped-and-altered", "users", True)]
     assert "line a1 drops table users (a1) while the other line changes it (alter column id" \
         in overlap.collisions[0].message
+
+
+def test_hookman_merge_says_what_collides_before_and_after_writing(project: Path) -> None:
+    versions = project / "migrations" / "versions"
+    (versions / "b0_base.py").write_text(body("b0", None, BASE))
+    (versions / "a1_first.py").write_text(body("a1", "b0", CASES["same-column"][0]))
+    (versions / "c1_second.py").write_text(body("c1", "b0", CASES["same-column"][1]))
+    commit_all(project, "a fork")
+    done = hookman(project, "merge", "--yes", "--commit")
+    assert done.returncode == 0, done.stderr
+    err = done.stderr
+    assert "  what each line changes since the fork at b0:" in err
+    assert "    users: line a1: add column email; line c1: add column email" in err
+    said = err.index("warning [overlap]: both lines add column users.email")
+    assert said < err.index("hookman: wrote ")
+    assert "the merged lines collide (above)" in err[err.index("hookman: wrote "):]
+    # and it is true: the real upgrade fails on the merged history
+    with pytest.raises(Exception, match="duplicate column name: email"):
+        command.upgrade(Config(str(project / "alembic.ini")), "head")
