@@ -119,7 +119,15 @@ def fork_picture(report: ProjectReport, indent: str = "    ",
     if len(heads) < 2:
         return []
     shown = drawing.neighbourhood(report.records, heads)
-    width, unicode, color = style(stream or sys.stderr)
+    if stream is not None:
+        width, unicode, color = style(stream)
+    else:
+        # The same text goes to stdout (`hookman check`) or stderr (the hooks): only what
+        # both can take, so a piped `hookman check` never carries colour codes.
+        out, err = style(sys.stdout), style(sys.stderr)
+        widths = [w for w in (out[0], err[0]) if w]
+        width, unicode, color = (min(widths) if widths else None, out[1] and err[1],
+                                 out[2] and err[2])
     forks = fork_points(report.records, heads)
     header = (f"  the history since the fork{' at ' + ', '.join(forks) if forks else ''} "
               "(newest first):")

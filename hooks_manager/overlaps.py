@@ -195,7 +195,14 @@ class _Reader:
                 self._call(sub, batch, calling)
 
     def _batch_table(self, expr: ast.expr) -> str | None:
-        if isinstance(expr, ast.Call) and self._op_method(expr) == "batch_alter_table":
+        if not isinstance(expr, ast.Call):
+            return None
+        func = expr.func
+        # op.batch_alter_table, or a project's own wrapper of the same name (seen in real
+        # projects: `from migrations import batch_alter_table`, adding a naming convention)
+        name = func.attr if isinstance(func, ast.Attribute) else \
+            func.id if isinstance(func, ast.Name) else ""
+        if self._op_method(expr) == "batch_alter_table" or name == "batch_alter_table":
             return self._table(expr, 0, "table_name", "schema") or "?"
         return None
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hooks_manager import drawing
 from hooks_manager.graph import Record
-from tests.helpers import add_revision, commit_all, hookman
+from tests.helpers import add_revision, commit_all, git, hookman
 
 
 def rec(rev: str, *down: str, labels: tuple[str, ...] = (), deps: tuple[str, ...] = ()
@@ -254,3 +254,23 @@ def test_hookman_graph_draws_the_fork_in_each_format(project: Path) -> None:
     assert bad.stderr.strip().splitlines()[0] == (
         "hookman: error: --format 'png' is not one of text, mermaid, dot")
     assert "Traceback" not in bad.stderr
+
+
+def test_block_message_picture_fits_columns_and_goes_ascii(project: Path) -> None:
+    add_revision(project, "aaaa0001", None, table="users")
+    add_revision(project, "bbbb0002", "aaaa0001", table="orders_" + "x" * 80)
+    add_revision(project, "cccc0003", "aaaa0001", table="invoices")
+    git(project, "add", "-A")
+    done = hookman(project, "hook", "pre-commit",
+                   env={"COLUMNS": "50", "PYTHONIOENCODING": "ascii"})
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    start = lines.index("  the history since the fork at aaaa0001 (newest first):")
+    picture = lines[start + 1:start + 5]
+    assert picture == [
+        "    *  bbbb0002  (head)  orders_xxxxxxxxxxxxxxx...",
+        "    | *  cccc0003  (head)  invoices",
+        "    |-'",
+        "    *  aaaa0001  (fork point, base)  users",
+    ]
+    assert "\x1b[" not in done.stderr  # no terminal: no colour

@@ -215,3 +215,35 @@ def test_hookman_merge_says_what_collides_before_and_after_writing(project: Path
     # and it is true: the real upgrade fails on the merged history
     with pytest.raises(Exception, match="duplicate column name: email"):
         command.upgrade(Config(str(project / "alembic.ini")), "head")
+
+
+def test_forms_seen_in_real_projects() -> None:
+    # Shapes met in public histories: the annotated template, `import alembic.op as op`, a
+    # project's own batch_alter_table wrapper, schema=None, a guard around the ops.
+    source = b'''"""add columns
+
+Revision ID: 74bd1a41d075
+"""
+from typing import Sequence, Union
+
+import alembic.op as op
+import sqlalchemy as sa
+
+from migrations import batch_alter_table
+
+revision: str = "74bd1a41d075"
+down_revision: Union[str, None] = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("full_name", sa.String(length=120), nullable=True))
+    with batch_alter_table("posts") as batch_op:
+        batch_op.drop_column("image_file")
+    if False:
+        return
+    op.add_column("tables", sa.Column("schema", sa.String(length=255), nullable=True))
+'''
+    got = [(c.kind, c.table, c.target) for c in read_changes(source, "p", "74bd1a41d075")]
+    assert got == [("add-column", "users", "full_name"), ("drop-column", "posts", "image_file"),
+                   ("add-column", "tables", "schema")]
