@@ -126,6 +126,9 @@ def test_details_then_abort(tmp_path: Path) -> None:
     commit_all(setup.clone, "another migration")
     before = repo_state(setup.clone)
     child = spawn(setup.clone, "git", "push", "origin", "feature-b")
+    # before anything is asked: what both lines change
+    child.expect("what each line changes since the fork at aaaa00000001:")
+    child.expect(f"t_{SECOND}: line dddd00000004: create table")
     child.expect("What now")
     child.expect("Push anyway")
     child.send(DOWN + ENTER)
