@@ -244,7 +244,7 @@ def graph_command(options: dict[str, str | bool], say: Callable[[str], None]) ->
             f"{report.verdict.revision_count} revisions, {what}")
         say("\n".join(drawing.text(report.records, head_ids, notes, only=shown,
                                    fork_points=forks, width=width, unicode=unicode,
-                                   color=color, keep=10**9 if everything else 3)))
+                                   color=color, keep=3 if heads and not everything else 10**9)))
     return EXIT_OK
 
 
