@@ -29,6 +29,13 @@ _WORDS = ("deadbeef", "cafebabe", "feedface", "baadf00d", "c0ffee", "abcdef", "f
           "123456", "654321")
 
 
+def _safe(text: str) -> str:
+    # Ids and paths come from repository bytes: never let a control character reach a terminal
+    # (drawing.clean does the same; not imported here, to keep `hookman check` light).
+    return text if text.isprintable() else "".join(
+        c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
 def is_numbered(rev: str) -> bool:
     """`0041`, `016`, `20260720_01`, `0041_add_users`: ids numbered by convention (a short
     counter or a date), as opposed to `111111111111`, a typed pattern of digits."""
@@ -96,12 +103,13 @@ def weak_id_problems(records: Sequence[Record], limit: int = 5) -> list[Problem]
     for rec, reason in found[:limit]:
         out.append(Problem(
             "weak-revision-id",
-            f"revision id {rec.revision} ({rec.path}) looks typed by hand: {reason}. Ids like "
+            f"revision id {_safe(rec.revision)} ({_safe(rec.path)}) looks typed by hand: "
+            f"{_safe(reason)}. Ids like "
             "this collide across branches; unless it is already applied somewhere, give it a "
             f"real one: {PROPER_ID_COMMAND} (or let `alembic revision` pick it: no --rev-id)",
             severity=WARNING, path=rec.path, line=rec.line, revisions=(rec.revision,)))
     if len(found) > limit:
-        rest = ", ".join(r.revision for r, _ in found[limit:limit + 10])
+        rest = ", ".join(_safe(r.revision) for r, _ in found[limit:limit + 10])
         out.append(Problem("weak-revision-id", f"{len(found) - limit} more ids look typed by "
                            f"hand: {rest}{' …' if len(found) > limit + 10 else ''}",
                            severity=WARNING, revisions=tuple(r.revision for r, _ in found)))
@@ -133,10 +141,10 @@ def explain_duplicates(records: Sequence[Record], problems: list[Problem],
                      f"renumber the one not yet applied anywhere to {max(numbers) + 1:0{width}d} "
                      "and point its down_revision at the current head")
         if sides and len({sides.get(p) for p in paths} - {None}) == 2:
-            where = ", ".join(f"{p} ({sides.get(p)})" for p in paths)
+            where = ", ".join(f"{_safe(p)} ({_safe(sides.get(p) or '')})" for p in paths)
             problems[i] = Problem(
                 "revision-id-collision",
-                f"revision id {rev} is added on both sides of the merge with different "
+                f"revision id {_safe(rev)} is added on both sides of the merge with different "
                 f"content: {where}; alembic would keep only one. Give yours a new id "
                 f"({PROPER_ID_COMMAND}) and fix anything that names it{extra}",
                 severity=ERROR, path=problem.path, line=problem.line, revisions=(rev,))
@@ -166,7 +174,8 @@ def numbered_collisions(records: Sequence[Record], forked_heads: Sequence[str]
             revs = tuple(sorted({r for _, r in claims}))
             out.append(Problem(
                 "numbered-id-collision",
-                f"both lines numbered a revision {number} ({', '.join(revs)}): sequential ids "
+                f"both lines numbered a revision {number} ({_safe(', '.join(revs))}): "
+                "sequential ids "
                 "race across branches; renumber the line that has not landed",
                 severity=WARNING, revisions=revs))
     return out
@@ -211,7 +220,8 @@ def _same_path_collisions(source: PredictedMerge, ours: dict[str, str],
                 and mine.revision == other.revision:
             problems[i] = Problem(
                 "revision-id-collision",
-                f"revision id {mine.revision} ({problem.path}) has different content on the "
+                f"revision id {_safe(mine.revision)} ({_safe(problem.path)}) has different "
+                "content on the "
                 f"two sides of the merge with {source.theirs}: one id, two revisions. Give "
                 f"yours a new id ({PROPER_ID_COMMAND}) in a new file",
                 severity=ERROR, path=problem.path, line=mine.line, revisions=(mine.revision,))

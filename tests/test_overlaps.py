@@ -247,3 +247,21 @@ def upgrade() -> None:
     got = [(c.kind, c.table, c.target) for c in read_changes(source, "p", "74bd1a41d075")]
     assert got == [("add-column", "users", "full_name"), ("drop-column", "posts", "image_file"),
                    ("add-column", "tables", "schema")]
+
+
+def test_a_predicted_merge_reads_both_lines_from_git(project: Path) -> None:
+    versions = project / "migrations" / "versions"
+    (versions / "b0_base.py").write_text(body("b0", None, BASE))
+    commit_all(project, "base")
+    git(project, "switch", "-q", "-c", "feature")
+    (versions / "a1_first.py").write_text(body("a1", "b0", CASES["same-index"][0]))
+    commit_all(project, "mine")
+    git(project, "switch", "-q", "main")
+    (versions / "c1_second.py").write_text(body("c1", "b0", CASES["same-index"][1]))
+    commit_all(project, "theirs")
+    git(project, "switch", "-q", "feature")
+    done = hookman(project, "check", "--against", "main", "--json")
+    overlaps = json.loads(done.stdout)["projects"][0]["overlaps"]
+    assert [c["kind"] for c in overlaps["collisions"]] == ["both-create-index"]
+    assert sorted(overlaps["lines"]) == ["a1", "c1"]
+    assert not (versions / "c1_second.py").exists()  # read from git, not the work tree
