@@ -69,14 +69,20 @@ class Picture:
 
 
 def neighbourhood(records: Sequence[Record], forked_heads: Sequence[str],
-                  tail: int = 15) -> set[str]:
+                  tail: int = 15, forks: Sequence[str] | None = None,
+                  lines: Mapping[str, Sequence[str]] | None = None) -> set[str]:
     """What the default picture shows: with a fork, the fork point(s), every revision on each
-    line since, and the heads; without one, the newest ``tail`` revisions."""
+    line since, and the heads; without one, the newest ``tail`` revisions. ``forks`` and
+    ``lines`` (graph.fork_points / since_fork) may be passed when already known."""
     from hooks_manager.graph import fork_points, since_fork
 
     if len(forked_heads) >= 2:
-        shown = set(fork_points(list(records), list(forked_heads)))
-        for line in since_fork(list(records), list(forked_heads)).values():
+        if forks is None:
+            forks = fork_points(list(records), list(forked_heads))
+        if lines is None:
+            lines = since_fork(list(records), list(forked_heads))
+        shown = set(forks)
+        for line in lines.values():
             shown.update(line)
         return shown
     order = display_order(records, _heads_of(records))

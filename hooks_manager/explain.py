@@ -9,6 +9,7 @@ import os
 import sys
 
 from hooks_manager.check import ProjectReport
+from hooks_manager.graph import Record
 from hooks_manager.overlaps import Overlap
 
 TYPE_CHECKING = False
@@ -86,6 +87,24 @@ def forked_heads(report: ProjectReport) -> list[str]:
     return []
 
 
+_FACTS: dict[int, tuple[list[Record], list[str], list[str], dict[str, list[str]]]] = {}
+
+
+def fork_facts(report: ProjectReport) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    """(forked heads, fork points, each head's line since the fork), worked out once per
+    report: the picture, the overlap read and the JSON all need them."""
+    from hooks_manager.graph import fork_points, since_fork
+
+    heads = forked_heads(report)
+    hit = _FACTS.get(id(report.records))
+    if hit is not None and hit[0] is report.records and hit[1] == heads:
+        return heads, hit[2], hit[3]
+    forks = fork_points(report.records, heads) if len(heads) > 1 else []
+    lines = since_fork(report.records, heads) if len(heads) > 1 else {}
+    _FACTS[id(report.records)] = (report.records, heads, forks, lines)
+    return heads, forks, lines
+
+
 def style(stream: TextIO) -> tuple[int | None, bool, bool]:
     """(width, unicode, colour) for ``stream``: COLUMNS or the terminal's width (None when not
     a terminal: nothing to fit), box characters when its encoding has them, colour only at a
@@ -113,12 +132,11 @@ def fork_picture(report: ProjectReport, indent: str = "    ",
                  stream: TextIO | None = None) -> list[str]:
     """The drawing of the fork's neighbourhood: fork point(s), each line since, the heads."""
     from hooks_manager import drawing
-    from hooks_manager.graph import fork_points
 
-    heads = forked_heads(report)
+    heads, forks, lines = fork_facts(report)
     if len(heads) < 2:
         return []
-    shown = drawing.neighbourhood(report.records, heads)
+    shown = drawing.neighbourhood(report.records, heads, forks=forks, lines=lines)
     if stream is not None:
         width, unicode, color = style(stream)
     else:
@@ -128,7 +146,6 @@ def fork_picture(report: ProjectReport, indent: str = "    ",
         widths = [w for w in (out[0], err[0]) if w]
         width, unicode, color = (min(widths) if widths else None, out[1] and err[1],
                                  out[2] and err[2])
-    forks = fork_points(report.records, heads)
     header = (f"  the history since the fork{' at ' + ', '.join(forks) if forks else ''} "
               "(newest first):")
     return [header, *drawing.text(report.records, report.verdict.head_ids, messages(report, shown),
@@ -139,15 +156,13 @@ def fork_picture(report: ProjectReport, indent: str = "    ",
 def overlap_of(report: ProjectReport) -> Overlap | None:
     from hooks_manager.overlaps import find_overlaps
 
-    heads = forked_heads(report)
+    heads, forks, lines = fork_facts(report)
     if len(heads) < 2:
         return None
-    from hooks_manager.graph import since_fork
-
-    wanted = {r for line in since_fork(report.records, heads).values() for r in line}
+    wanted = {r for line in lines.values() for r in line}
     paths = [r.path for r in report.records if r.revision in wanted]
     data = read_files(report, paths)
-    return find_overlaps(report.records, heads, data.get)
+    return find_overlaps(report.records, heads, data.get, forks, lines)
 
 
 def overlap_text(overlap: Overlap | None, indent: str = "  ") -> list[str]:

@@ -88,15 +88,19 @@ class Overlap:
 
 def find_overlaps(
     records: Sequence[Record], heads: Sequence[str], read: Callable[[str], bytes | None],
+    forks: Sequence[str] | None = None, since: Mapping[str, Sequence[str]] | None = None,
 ) -> Overlap:
     """Read every revision each head's line added since the fork and compare the lines.
-    ``read(path)`` gives a file's bytes (None when it cannot be read)."""
+    ``read(path)`` gives a file's bytes (None when it cannot be read); ``forks`` and ``since``
+    (graph.fork_points / since_fork) may be passed when already known."""
     from hooks_manager.graph import fork_points, since_fork
 
     recs = list(records)
     by_id = {r.revision: r for r in recs}
     lines: dict[str, list[Change]] = {}
-    for head, revs in since_fork(recs, list(heads)).items():
+    if since is None:
+        since = since_fork(recs, list(heads))
+    for head, revs in since.items():
         changes: list[Change] = []
         for rev in revs:
             rec = by_id.get(rev)
@@ -108,7 +112,8 @@ def find_overlaps(
             else:
                 changes += read_changes(data, rec.path, rev)
         lines[head] = changes
-    overlap = Overlap(fork_points(recs, list(heads)), lines)
+    overlap = Overlap(list(forks) if forks is not None else fork_points(recs, list(heads)),
+                      lines)
     overlap.collisions = collisions(lines)
     return overlap
 

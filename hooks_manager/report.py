@@ -109,15 +109,24 @@ def _project_text(report: ProjectReport, several: bool, quiet: bool) -> list[str
         else:
             label = "error" if problem.severity == ERROR else "warning"
             out.append(f"  {label} [{problem.kind}]: {problem.message}")
-    return out + [f"  warning [{p.kind}]: {p.message}" for p in _weak_ids(report)]
+    return out + [f"  warning [{p.kind}]: {p.message}" for p in _weak_ids(report, quiet)]
 
 
-def _weak_ids(report: ProjectReport) -> list[Problem]:
-    """Hand-typed ids (a1b2c3d4e5f6): said by `hookman check` and in every block message, not
-    on each healthy commit (the hook stays quiet when nothing is wrong)."""
+def _weak_ids(report: ProjectReport, quiet: bool = False) -> list[Problem]:
+    """Hand-typed ids (a1b2c3d4e5f6): `hookman check` names every one; a block message (quiet)
+    only those on the lines since the fork, the ones the person stopped is adding. The healthy
+    hook says nothing."""
     from hooks_manager.hygiene import weak_id_problems
 
-    return weak_id_problems(report.records)
+    records = report.records
+    if quiet:
+        if not report.verdict.forked:
+            return []
+        from hooks_manager.explain import fork_facts
+
+        new = {r for line in fork_facts(report)[2].values() for r in line}
+        records = [r for r in records if r.revision in new]
+    return weak_id_problems(records)
 
 
 def _dependency_note(report: ProjectReport) -> list[str]:
