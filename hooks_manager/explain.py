@@ -20,14 +20,27 @@ if TYPE_CHECKING:
     from hooks_manager.config import Project, Settings
 
 
+_READ: dict[int, tuple[ProjectReport, dict[str, bytes | None]]] = {}
+
+
 def read_files(report: ProjectReport, paths: list[str]) -> dict[str, bytes]:
-    """The bytes of ``paths`` (as records name them) from the report's own source."""
+    """The bytes of ``paths`` (as records name them) from the report's own source. Remembered
+    per report: the picture and the overlap read ask for the same files, and each git read is
+    a process to start."""
+    hit = _READ.get(id(report))
+    known = hit[1] if hit is not None and hit[0] is report else {}
+    missing = [p for p in dict.fromkeys(p for p in paths if p) if p not in known]
+    if missing:
+        found = _read(report, missing)
+        known.update({p: found.get(p) for p in missing})
+        _READ[id(report)] = (report, known)
+    return {p: data for p in paths if (data := known.get(p)) is not None}
+
+
+def _read(report: ProjectReport, wanted: list[str]) -> dict[str, bytes]:
     from hooks_manager.sources import GitSource, read_blobs
 
     source = report.source
-    wanted = list(dict.fromkeys(p for p in paths if p))
-    if not wanted:
-        return {}
     out: dict[str, bytes] = {}
     if isinstance(source, GitSource):
         rels = [source.rel(loc) for loc in report.project.locations]
