@@ -101,7 +101,8 @@ def _project_text(report: ProjectReport, several: bool, quiet: bool) -> list[str
         heads = ", ".join(verdict.head_ids) or "none (empty history)"
         out = [f"hookman: {name}: ok{where} — {verdict.revision_count} revisions, "
                f"head {heads}", *_dependency_note(report)]
-        return out + [f"  warning: {p.message}" for p in (*verdict.problems, *_weak_ids(report))]
+        return out + [f"  warning: {p.message}"
+                      for p in (*verdict.problems, *_weak_ids(report, quiet))]
     out = [f"hookman: {name}: {len(verdict.errors)} problem(s){where}", *_dependency_note(report)]
     for problem in verdict.problems:
         if problem.kind == "multiple-heads":
