@@ -274,3 +274,10 @@ def test_block_message_picture_fits_columns_and_goes_ascii(project: Path) -> Non
         "    *  aaaa0001  (fork point, base)  users",
     ]
     assert "\x1b[" not in done.stderr  # no terminal: no colour
+
+
+def test_a_missing_parent_is_said_on_its_child() -> None:
+    assert drawing.text([rec("a"), rec("b", "a", "gone")], ["b"]) == [
+        "●  b  (head, merge)  (parent gone missing)",
+        "●  a  (base)",
+    ]
