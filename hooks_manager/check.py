@@ -8,6 +8,8 @@ from hooks_manager.graph import Problem, Record, Verdict, analyze
 from hooks_manager.scan import filename_warning, scan
 from hooks_manager.sources import File, Source
 
+_EXPLAINED = frozenset({"duplicate-revision", "merge-conflict", "multiple-heads"})
+
 
 class ProjectReport:
     """One project's verdict plus what it was read from."""
@@ -52,6 +54,10 @@ def check_project(project: Project, source: Source, settings: Settings) -> Proje
     verdict = analyze(records, project.policy)
     verdict.revision_count = len(files)
     verdict.problems.extend(problems + file_problems)
+    if any(p.kind in _EXPLAINED for p in verdict.problems):
+        from hooks_manager.hygiene import explain_problems  # names duplicates for what they are
+
+        explain_problems(project, source, records, verdict)
     if fingerprint is not None:
         source.cache.remember(project.name, fingerprint, verdict)
     source.cache.save()

@@ -247,3 +247,34 @@ def rebase(
 
     raise typer.Exit(rebase_command(onto, commit, yes, config, name, project,
                                     lambda text: echo(text, err=True), rename))
+
+
+@app.command()
+def graph(
+    all_: Annotated[bool, typer.Option("--all", help="The whole history (default: the "
+                                       "neighbourhood of each fork).")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="text (lanes, like git log --graph), "
+                                     "mermaid or dot.")] = "text",
+    staged: Annotated[bool, typer.Option("--staged", help="Draw the index.")] = False,
+    rev: Annotated[str | None, typer.Option("--rev", help="Draw the history at a commit, "
+                                            "branch or tag.")] = None,
+    against: Annotated[str | None, typer.Option("--against", help="Draw the history the "
+                                                "merge with REF would have.")] = None,
+    config: ConfigOpt = None,
+    name: NameOpt = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Draw each Alembic history: heads, bases, merges, branch labels, depends_on, messages.
+
+    Read statically like `hookman check` (nothing is imported). Exit codes: 0 drawn,
+    2 cannot read (usage, configuration), 4 no alembic configuration found.
+    """
+    from hooks_manager.explain import graph_command
+
+    options: dict[str, str | bool] = {"all": all_, "format": fmt, "staged": staged}
+    for key, value in (("rev", rev), ("against", against), ("config", config),
+                       ("name", name), ("project", project)):
+        if value is not None:
+            options[key] = value
+    # typer.echo, not echo: the drawing escapes repository text itself and may carry colour.
+    raise typer.Exit(graph_command(options, typer.echo))

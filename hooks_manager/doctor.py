@@ -34,6 +34,9 @@ def doctor(cwd: str) -> tuple[list[str], bool]:
     _hooks(location, found)
     _environment(found)
     _configuration(location.root, found)
+    from hooks_manager.masking import report_masking  # setups that hide a fork
+
+    report_masking(location.root, found)
     return found.lines, found.problems == 0
 
 

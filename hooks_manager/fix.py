@@ -12,7 +12,6 @@ from collections.abc import Callable
 from hooks_manager.check import ProjectReport, check_project
 from hooks_manager.config import Project, Settings
 from hooks_manager.errors import MergeError
-from hooks_manager.graph import fork_points, since_fork
 from hooks_manager.sources import WorkTree
 from hooks_manager.textsafe import shown
 
@@ -157,30 +156,10 @@ def details(reports: list[ProjectReport]) -> str:
     """The full story of each fork: heads, files, commits, fork point, and each line since."""
     from hooks_manager.report import render_text
 
-    lines = [render_text(reports)]
-    for report in reports:
-        heads = fork_of(report)
-        if not heads:
-            continue
-        paths = {r.revision: r.path for r in report.records}
-        forks = fork_points(report.records, heads)
-        lines.append(f"  {report.project.name}: the history since the fork"
-                     f"{' at ' + ', '.join(forks) if forks else ''}:")
-        lines.append(f"    {', '.join(forks) or '(no common revision)'}")
-        own = since_fork(report.records, heads)
-        for i, head in enumerate(heads):
-            branch = "└─" if i == len(heads) - 1 else "├─"
-            revs = _shorten(own[head])
-            lines.append(f"      {branch} {' → '.join(revs)} (head)  {paths.get(head, '')}")
+    lines = [render_text(reports)]  # its fork text carries the picture and the overlaps
     lines.append("  A merge revision joins the heads; it does not resolve conflicting schema "
                  "changes. Read both lines before merging.")
     return "\n".join(lines)
-
-
-def _shorten(revs: list[str], keep: int = 3) -> list[str]:
-    if len(revs) <= 2 * keep:
-        return revs
-    return [*revs[:keep], f"… {len(revs) - 2 * keep} more …", *revs[-keep:]]
 
 
 def merge_command(
@@ -208,10 +187,17 @@ def merge_command(
     plans = plan_all(root, projects, settings, message)
     if commit:
         refuse_uncommitted_heads(root, plans)
+    collide = False
     for plan in plans:
         say(f"hookman: {shown(plan.project.name)}: merge heads "
             f"{', '.join(map(shown, plan.heads))} into revision "
             f"{plan.rev_id} ({plan.message})")
+        from hooks_manager.explain import before_merge  # what both lines change, read first
+
+        warned = before_merge(root, plan.project, settings)
+        for line in warned:
+            say(line)
+        collide = collide or any("warning [overlap]" in line for line in warned)
     if not yes:
         from hooks_manager.prompts import open_prompter
 
@@ -225,6 +211,9 @@ def merge_command(
             return EXIT_PROBLEMS
     done = write_and_commit(root, plans, commit_message_for(plans) if commit else None, say)
     say(f"hookman: wrote {', '.join(done.paths)}")
+    if collide:
+        say("hookman: warning: the merged lines collide (above): `alembic upgrade head` is "
+            "expected to fail until one line drops the duplicate operation")
     if done.sha:
         say(f"hookman: committed {done.sha[:10]} {commit_message_for(plans)}")
     else:

@@ -131,8 +131,22 @@ def analyze(records: list[Record], policy: Policy | None = None) -> Verdict:
                for p in verdict.problems):
         _detect_cycles(records, by_id, by_name, head_idx, deps, children, verdict.problems)
     verdict.labels_of = _labels_of(records, by_id, children)
-    _judge_heads(verdict, policy or Policy())
+    shadow = {id(records[i]) for i in _shadow_heads(records, by_id, head_idx)}
+    _judge_heads(verdict, policy or Policy(), shadow)
     return verdict
+
+
+def _shadow_heads(records: list[Record], by_id: dict[str, int], head_idx: list[int]
+                  ) -> set[int]:
+    """Heads that exist only because an id is duplicated: the file alembic drops, and a parent
+    only that file named. alembic lists them as heads; hookman names the duplicate instead,
+    because merging them would be the wrong fix."""
+    if len(by_id) == len(records):
+        return set()  # no duplicate: the usual case, in one comparison
+    kept = set(by_id.values())
+    lost = [i for i in range(len(records)) if i not in kept]
+    orphaned = {by_id[d] for i in lost for d in records[i].down_revisions if d in by_id}
+    return {i for i in head_idx if i not in kept or i in orphaned}
 
 
 def _drop_invalid(records: list[Record], problems: list[Problem]) -> list[Record]:
@@ -322,8 +336,10 @@ def _descendants(start: int, children: dict[int, set[int]]) -> set[int]:
     return seen
 
 
-def _judge_heads(verdict: Verdict, policy: Policy) -> None:
-    heads = [r for r in verdict.heads if r.revision not in policy.allowed_heads]
+def _judge_heads(verdict: Verdict, policy: Policy,
+                 shadow: set[int] | frozenset[int] = frozenset()) -> None:
+    heads = [r for r in verdict.heads
+             if r.revision not in policy.allowed_heads and id(r) not in shadow]
     if policy.heads_per_branch_label:
         heads = _heads_sharing_a_line(heads, verdict.labels_of)
     if len(heads) < 2:
@@ -370,7 +386,15 @@ def fork_points(records: list[Record], head_ids: list[str]) -> list[str]:
         return []
     parents = {r.revision: r.down_revisions for r in records}
     common = set.intersection(*(ancestors(parents, h) for h in head_ids))
-    older = set().union(*(ancestors(parents, c) for c in common)) if common else set()
+    # Everything older than some common revision, in one walk (not one walk per revision,
+    # which made a blocked commit quadratic in the history's length).
+    older: set[str] = set()
+    todo = [p for c in common for p in parents.get(c, ())]
+    while todo:
+        cur = todo.pop()
+        if cur not in older:
+            older.add(cur)
+            todo.extend(parents.get(cur, ()))
     return sorted(common - older)
 
 

@@ -9,7 +9,7 @@ import os
 
 from hooks_manager import proc
 from hooks_manager.check import ProjectReport
-from hooks_manager.graph import ERROR, fork_points
+from hooks_manager.graph import ERROR, Problem, fork_points
 from hooks_manager.sources import Commit, Index, PredictedMerge
 from hooks_manager.textsafe import shown
 
@@ -104,7 +104,8 @@ def _project_text(report: ProjectReport, several: bool, quiet: bool) -> list[str
         heads = ", ".join(map(shown, verdict.head_ids)) or "none (empty history)"
         out = [f"hookman: {name}: ok{where} — {verdict.revision_count} revisions, "
                f"head {heads}", *_dependency_note(report)]
-        return out + [f"  warning: {shown(p.message)}" for p in verdict.problems]
+        return out + [f"  warning: {shown(p.message)}"
+                      for p in (*verdict.problems, *_weak_ids(report, quiet))]
     out = [f"hookman: {name}: {len(verdict.errors)} problem(s){where}", *_dependency_note(report)]
     for problem in verdict.problems:
         if problem.kind == "multiple-heads":
@@ -112,7 +113,24 @@ def _project_text(report: ProjectReport, several: bool, quiet: bool) -> list[str
         else:
             label = "error" if problem.severity == ERROR else "warning"
             out.append(f"  {label} [{problem.kind}]: {shown(problem.message)}")
-    return out
+    return out + [f"  warning [{p.kind}]: {shown(p.message)}" for p in _weak_ids(report, quiet)]
+
+
+def _weak_ids(report: ProjectReport, quiet: bool = False) -> list[Problem]:
+    """Hand-typed ids (a1b2c3d4e5f6): `hookman check` names every one; a block message (quiet)
+    only those on the lines since the fork, the ones the person stopped is adding. The healthy
+    hook says nothing."""
+    from hooks_manager.hygiene import weak_id_problems
+
+    records = report.records
+    if quiet:
+        if not report.verdict.forked:
+            return []
+        from hooks_manager.explain import fork_facts
+
+        new = {r for line in fork_facts(report)[2].values() for r in line}
+        records = [r for r in records if r.revision in new]
+    return weak_id_problems(records)
 
 
 def _dependency_note(report: ProjectReport) -> list[str]:
@@ -154,6 +172,9 @@ def _fork_text(report: ProjectReport, several: bool) -> list[str]:
     forks = fork_points(report.records, verdict.head_ids)
     if forks:
         out.append(f"  they fork at {', '.join(map(shown, forks))}")
+    from hooks_manager.explain import block_lines  # the picture and what both lines change
+
+    out += block_lines(report)
     fix, alembic_fix = merge_commands(report, several)
     out.append(f"  fix: {fix}    (writes the merge revision with alembic)")
     out.append(f"   or: {alembic_fix}")
@@ -191,4 +212,13 @@ def _project_json(report: ProjectReport, several: bool) -> dict[str, object]:
         "bases": verdict.bases,
         "problems": [p.as_json() for p in verdict.problems],
         "fix": merge_commands(report, several) if forked else [],
+        "overlaps": _overlaps_json(report) if forked else None,
+        "id_hygiene": [p.as_json() for p in _weak_ids(report)],
     }
+
+
+def _overlaps_json(report: ProjectReport) -> dict[str, object] | None:
+    from hooks_manager.explain import overlap_of
+
+    overlap = overlap_of(report)
+    return overlap.as_json() if overlap is not None else None

@@ -84,6 +84,19 @@ def test_defects_are_named() -> None:
 
 def test_duplicate_id_keeps_the_later_file_like_alembic() -> None:
     # Both files count as heads (alembic lists "003 (head)" twice), and the earlier file's
-    # parent stays a head too: only the kept file is linked.
+    # parent stays a head too: only the kept file is linked. The verdict keeps alembic's view.
     verdict = analyze([rec("a"), rec("b"), rec("c", "a"), rec("c", "b")])
     assert sorted(verdict.head_ids) == ["a", "c", "c"]
+
+
+def test_duplicate_id_is_named_as_a_duplicate_never_as_extra_heads() -> None:
+    # curie-eng/curie#1894: two branches both wrote 0031 on 0030; "3 heads, merge them" was
+    # the wrong advice. Only the duplicate is reported.
+    assert kinds([rec("0030"), rec("0031", "0030"), rec("0031", "0030")]) == [
+        "duplicate-revision"]
+    # the dropped file's parent is a head only because of the duplicate: still no fork
+    assert kinds([rec("a"), rec("b", "a"), rec("c", "a"), rec("c", "b")]) == [
+        "duplicate-revision"]
+    # a real fork next to a duplicate is still a fork
+    both = kinds([rec("a"), rec("b", "a"), rec("c", "a"), rec("d", "a"), rec("d", "a")])
+    assert sorted(both) == ["duplicate-revision", "multiple-heads"]

@@ -15,6 +15,10 @@ from tests.helpers import add_revision, commit_all, git
 
 HEAVY = {"alembic", "sqlalchemy", "git", "typer", "questionary", "rich", "prompt_toolkit",
          "dataclasses", "click", "mako"}
+# What explains a fork (the picture, the overlap read, doctor's masking search) loads only
+# once something is wrong.
+EXPLAINING = {"hooks_manager.drawing", "hooks_manager.overlaps", "hooks_manager.explain",
+              "hooks_manager.masking"}
 
 PROBE = """
 import json, sys
@@ -30,7 +34,9 @@ def imported(cwd: Path, *args: str) -> tuple[int, set[str]]:
                           stdin=subprocess.DEVNULL)
     assert "Traceback" not in done.stderr, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    return result["code"], {name.split(".")[0] for name in result["modules"]}
+    modules = set(result["modules"])
+    return result["code"], {name.split(".")[0] for name in modules} | (modules & EXPLAINING) | {
+        m for m in modules if m == "hooks_manager.hygiene"}
 
 
 @pytest.fixture
@@ -55,6 +61,18 @@ def test_healthy_paths_import_nothing_heavy(healthy: Path, args: tuple[str, ...]
     code, modules = imported(healthy, *args)
     assert code == 0
     assert "hooks_manager" in modules  # the probe really ran hookman
+    assert not HEAVY & modules, sorted(HEAVY & modules)
+    assert not EXPLAINING & modules, sorted(EXPLAINING & modules)
+    if args[0] == "hook":
+        assert "hooks_manager.hygiene" not in modules  # the healthy hook says nothing
+
+
+def test_a_blocked_commit_loads_the_explanation(healthy: Path) -> None:
+    add_revision(healthy, "dddd0004", "bbbb0002")
+    git(healthy, "add", "-A")
+    code, modules = imported(healthy, "hook", "pre-commit")
+    assert code == 1
+    assert {"hooks_manager.drawing", "hooks_manager.overlaps"} <= modules
     assert not HEAVY & modules, sorted(HEAVY & modules)
 
 

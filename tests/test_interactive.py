@@ -126,11 +126,17 @@ def test_details_then_abort(tmp_path: Path) -> None:
     commit_all(setup.clone, "another migration")
     before = repo_state(setup.clone)
     child = spawn(setup.clone, "git", "push", "origin", "feature-b")
+    # before anything is asked: what both lines change
+    child.expect("what each line changes since the fork at aaaa00000001:")
+    child.expect(f"t_{SECOND}: line dddd00000004: create table")
     child.expect("What now")
     child.expect("Push anyway")
     child.send(DOWN + DOWN + ENTER)  # re-point, merge, details
     child.expect("the history since the fork at aaaa00000001")
-    child.expect(f"{SECOND} → dddd00000004 \\(head\\)")
+    # the lanes, newest first (colour codes around the ids: this is a terminal)
+    child.expect(r"dddd00000004(\x1b\[0m)?  \(head\)")
+    child.expect(f"{SECOND}(\x1b\\[0m)?  t_{SECOND}")
+    child.expect(r"aaaa00000001(\x1b\[0m)?  \(fork point")
     child.expect("does not resolve conflicting schema changes")
     child.expect("What now")
     child.expect("Push anyway")
