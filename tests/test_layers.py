@@ -20,9 +20,12 @@ PACKAGE = Path(hooks_manager.__file__).parent
 # "__init__" is the package itself (the version).
 LAYERS: list[tuple[str, set[str]]] = [
     ("base: errors and the pure graph", {"__init__", "errors", "graph"}),
-    ("readers: bytes, cache, processes, settings", {"scan", "cache", "proc", "config"}),
-    ("sources and libraries", {"sources", "pushreads", "gitops", "merge", "alembic_loader",
-                               "prompts", "testrun", "shims"}),
+    ("bytes, caches, processes", {"scan", "cache", "settings_cache", "proc"}),
+    ("sources and outside tools", {"sources", "pushreads", "gitops", "prompts", "testrun",
+                                   "shims"}),
+    # Projects and settings are read through the sources (at a commit, too), and alembic
+    # itself needs a project.
+    ("projects and settings; alembic", {"config", "merge", "alembic_loader"}),
     ("the check and its report", {"check", "report"}),
     ("hooks, fixes, install", {"hook", "chain", "prepush", "pushfix", "fix", "installer",
                                "doctor"}),
