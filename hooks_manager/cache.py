@@ -124,6 +124,6 @@ def cache_dir(git_dir: str | None) -> str | None:
     serve many clones: blob entries are keyed by content, and a clone's work-tree stat keys
     simply never match another's."""
     chosen = os.environ.get("HOOKMAN_CACHE_DIR")
-    if chosen:
-        return os.path.abspath(chosen)
+    if chosen:  # "~/.cache/hookman" works where nothing expands it (a CI file's env: block)
+        return os.path.abspath(os.path.expanduser(chosen))
     return None if git_dir is None else os.path.join(git_dir, "hookman")

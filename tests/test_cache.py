@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshal
+import os
 from pathlib import Path
 
 from tests.helpers import add_revision, commit_all, git, hookman
@@ -98,3 +99,10 @@ def test_an_empty_hookman_cache_dir_means_the_git_folder(project: Path) -> None:
     add_revision(project, "aaaa0001", None)
     assert hookman(project, "check", env={"HOOKMAN_CACHE_DIR": ""}).returncode == 0
     assert (project / CACHE).is_file()
+
+
+def test_hookman_cache_dir_may_start_with_a_tilde(project: Path) -> None:
+    add_revision(project, "aaaa0001", None)
+    assert hookman(project, "check", env={"HOOKMAN_CACHE_DIR": "~/.cache/hookman"}
+                   ).returncode == 0
+    assert (Path(os.environ["HOME"]) / ".cache" / "hookman" / "scan-cache-worktree").is_file()
