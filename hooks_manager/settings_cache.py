@@ -46,7 +46,9 @@ def cached_tool_tables(
     except OSError:
         return read(path)  # absent or unreadable: the reader says which
     identity = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-    store = os.path.join(folder, FILE_NAME) if folder else None
+    # HOOKMAN_NO_CACHE=1 turns every cache off, this one too.
+    off = not folder or os.environ.get("HOOKMAN_NO_CACHE")
+    store = None if off else os.path.join(folder or "", FILE_NAME)
     entries = _load(store) if store else {}
     found = entries.get(path)
     if found is not None and found[0] == identity:

@@ -122,3 +122,12 @@ def test_a_file_written_within_the_racy_window_is_not_kept(tmp_path: Path) -> No
     assert not (tmp_path / "cache" / FILE_NAME).exists()
     cached_tool_tables(str(pyproject), str(tmp_path / "cache"), _read_tool_tables, racy_ns=0)
     assert (tmp_path / "cache" / FILE_NAME).exists()
+
+
+def test_hookman_no_cache_turns_it_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.hookman]\ntest_command = "make test"\n')
+    monkeypatch.setenv("HOOKMAN_NO_CACHE", "1")
+    assert cached_tool_tables(str(pyproject), str(tmp_path / "cache"), _read_tool_tables,
+                              racy_ns=0) == {"hookman": {"test_command": "make test"}}
+    assert not (tmp_path / "cache").exists()
