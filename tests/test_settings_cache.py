@@ -29,11 +29,14 @@ allowed_heads = [{allowed}]
 """
 
 PROBE = """
-import json, sys
+import sys
 from hooks_manager.main import main
 code = main(["check"])
-# tomllib, and `re` with it: what an ordinary pyproject.toml costs the hook when parsed
-print(json.dumps({"code": code, "tomllib": bool({"tomllib", "re"} & set(sys.modules))}))
+# tomllib, and `re` with it: what an ordinary pyproject.toml costs the hook when parsed.
+# Looked at before json is imported: json itself imports re.
+parsed = bool({"tomllib", "re"} & set(sys.modules))
+import json
+print(json.dumps({"code": code, "tomllib": parsed}))
 """
 
 
