@@ -119,6 +119,18 @@ class ScanCache:
 def cache_for(git_dir: str | None, kind: str) -> ScanCache:
     """The cache for one kind of key ("worktree": stat keys; "blobs": blob ids), in separate
     files so a check loads only the entries it can use."""
-    if git_dir is None or os.environ.get("HOOKMAN_NO_CACHE"):
+    if os.environ.get("HOOKMAN_NO_CACHE"):
         return ScanCache(None)
-    return ScanCache(os.path.join(git_dir, "hookman", f"scan-cache-{kind}"))
+    folder = cache_dir(git_dir)
+    return ScanCache(None if folder is None else os.path.join(folder, f"scan-cache-{kind}"))
+
+
+def cache_dir(git_dir: str | None) -> str | None:
+    """Where the cache lives: $HOOKMAN_CACHE_DIR if set (CI keeps that folder between runs,
+    where a fresh clone's git folder starts empty), else <git dir>/hookman. One folder may
+    serve many clones: blob entries are keyed by content, and a clone's work-tree stat keys
+    simply never match another's."""
+    chosen = os.environ.get("HOOKMAN_CACHE_DIR")
+    if chosen:  # "~/.cache/hookman" works where nothing expands it (a CI file's env: block)
+        return os.path.abspath(os.path.expanduser(chosen))
+    return None if git_dir is None else os.path.join(git_dir, "hookman")

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import os
 
+from hooks_manager.cache import cache_dir
 from hooks_manager.errors import ConfigError, GitError, NoConfigError
 from hooks_manager.graph import Policy
+from hooks_manager.settings_cache import cached_tool_tables
+from hooks_manager.sources import git_dir
 
 HOOK_TYPES = ("pre-commit", "pre-push", "pre-merge-commit")
 CHECK_NAMES = ("alembic-heads", "alembic-upstream", "tests")
@@ -195,7 +198,7 @@ def _bool(table: dict[str, object], key: str, where: str) -> bool:
 def read_pyproject(root: str) -> tuple[dict[str, object], dict[str, object], str | None]:
     """([tool.hookman], [tool.alembic], path) of root/pyproject.toml; empty tables if absent."""
     path = os.path.join(root, "pyproject.toml")
-    tool = _read_tool_tables(path)
+    tool = cached_tool_tables(path, cache_dir(git_dir(root)), _read_tool_tables)
     if tool is None:
         return {}, {}, None
     return _table(tool, "hookman", path), _table(tool, "alembic", path), path

@@ -108,7 +108,7 @@ def _add_labels_and_dependencies(draw: st.DrawFn, revs: list[Rev], dependencies:
             rev.labels = (unused.pop(draw(st.integers(0, len(unused) - 1))),)
         if dependencies and i and draw(st.integers(0, 6)) == 0:
             target = revs[draw(st.integers(0, i - 1))]
-            by_label = target.labels and draw(st.booleans())
+            by_label = bool(target.labels) and draw(st.booleans())
             rev.depends = (target.labels[0] if by_label else target.rev,)
 
 
@@ -233,9 +233,9 @@ def file_bytes(draw: st.DrawFn, rev: Rev, others: list[str]) -> bytes:
         header.append(_assignment(draw, "revision", _string(draw, rev.rev)))
     if not rev.omit_down:
         header.append(_assignment(draw, "down_revision", _sequence(draw, rev.down)))
-    if rev.labels or draw(st.booleans()):
+    if bool(rev.labels) or draw(st.booleans()):
         header.append(_assignment(draw, "branch_labels", _sequence(draw, rev.labels)))
-    if rev.depends or draw(st.booleans()):
+    if bool(rev.depends) or draw(st.booleans()):
         header.append(_assignment(draw, "depends_on", _sequence(draw, rev.depends)))
     if draw(st.integers(0, 4)) == 0:
         header = draw(st.permutations(header))

@@ -48,6 +48,11 @@ sqlalchemy.url = sqlite:///%(here)s/app.db
 """
 
 
+# Overlaid on a child's environment: coverage's .pth starts measuring only when one of these is
+# non-empty. For the tests that count the modules a child imports (coverage brings its own).
+NO_COVERAGE = {"COVERAGE_PROCESS_CONFIG": "", "COVERAGE_PROCESS_START": ""}
+
+
 def git(cwd: Path | str, *args: str, check: bool = True, **kw: object) -> str:
     done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
                           check=False, **kw)  # type: ignore[call-overload]

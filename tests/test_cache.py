@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshal
+import os
 from pathlib import Path
 
 from tests.helpers import add_revision, commit_all, git, hookman
@@ -64,3 +65,44 @@ def test_a_remembered_verdict_never_outlives_its_inputs(project: Path) -> None:
     done = hookman(project, "check")  # the same files, another policy: judged again
     assert done.returncode == 1
     assert "multiple-heads" in done.stdout
+
+
+def test_hookman_cache_dir_holds_the_cache_and_serves_a_fresh_clone(
+    project: Path, tmp_path: Path
+) -> None:
+    """CI keeps $HOOKMAN_CACHE_DIR between runs, while each run starts from a fresh clone."""
+    add_revision(project, "aaaa0001", None)
+    add_revision(project, "bbbb0002", "aaaa0001")
+    commit_all(project, "two")
+    shared = tmp_path / "ci-cache"
+    env = {"HOOKMAN_CACHE_DIR": str(shared)}
+    assert hookman(project, "check", "--rev", "HEAD", env=env).returncode == 0
+    assert (shared / "scan-cache-blobs").is_file()
+    assert not (project / BLOBS).exists()  # not in the git folder as well
+    # A fresh clone (an empty git folder) reads what the first run wrote: a record planted
+    # under a blob id both clones share is the one the clone's check reports.
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(project), str(clone))
+    oid = git(clone, "rev-parse", "HEAD:migrations/versions/bbbb0002_rev.py")
+    saved = marshal.loads((shared / "scan-cache-blobs").read_bytes())
+    assert oid in saved[1]
+    planted = ("bbbb0002", ("aaaa0001",), (), ("planted_label",), saved[1][oid][4])
+    (shared / "scan-cache-blobs").write_bytes(
+        marshal.dumps((saved[0], {**saved[1], oid: planted}, {})))
+    done = hookman(clone, "check", "--rev", "HEAD", "--json", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "planted_label" in done.stdout
+    assert not (clone / BLOBS).exists()
+
+
+def test_an_empty_hookman_cache_dir_means_the_git_folder(project: Path) -> None:
+    add_revision(project, "aaaa0001", None)
+    assert hookman(project, "check", env={"HOOKMAN_CACHE_DIR": ""}).returncode == 0
+    assert (project / CACHE).is_file()
+
+
+def test_hookman_cache_dir_may_start_with_a_tilde(project: Path) -> None:
+    add_revision(project, "aaaa0001", None)
+    assert hookman(project, "check", env={"HOOKMAN_CACHE_DIR": "~/.cache/hookman"}
+                   ).returncode == 0
+    assert (Path(os.environ["HOME"]) / ".cache" / "hookman" / "scan-cache-worktree").is_file()

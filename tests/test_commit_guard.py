@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hooks_manager import shims
-from tests.helpers import add_revision, commit_all, git, init_repo, make_project
+from tests.helpers import NO_COVERAGE, add_revision, commit_all, git, init_repo, make_project
 from tests.hooktools import (
     base_history,
     commit,
@@ -20,6 +20,9 @@ from tests.hooktools import (
     stage_fork,
     write_hook,
 )
+
+# The interpreter this venv was made from: it runs, but has no hookman (a venv rebuilt without).
+BASE_PYTHON = str(getattr(sys, "_base_executable", sys.executable))
 
 
 @pytest.fixture
@@ -233,7 +236,7 @@ def test_an_interpreter_without_hookman_falls_back_then_fails_closed(
 ) -> None:
     # A venv rebuilt without hookman: the interpreter runs, but cannot import it.
     bare = tmp_path / "bare" / "bin" / "python"
-    write_hook(bare, f'#!/bin/sh\nexec "{sys._base_executable}" -I "$@"\n')
+    write_hook(bare, f'#!/bin/sh\nexec "{BASE_PYTHON}" -I "$@"\n')
     _point_shims_at(guarded, str(bare))
     stage_fork(guarded)
     done = commit(guarded, "-m", "fork", env={"PATH": "/usr/bin:/bin"})
@@ -345,5 +348,5 @@ def test_a_healthy_hook_run_loads_no_heavy_library(guarded: Path) -> None:
              " 'git', 'typer', 'questionary', 'rich', 'prompt_toolkit', 'dataclasses'})\n"
              "print(code, heavy)\n")
     done = run(guarded, sys.executable, "-P", "-c", probe,
-               env={"HOOKMAN_HOOKS_DIR": str(hooks_dir(guarded))})
+               env={"HOOKMAN_HOOKS_DIR": str(hooks_dir(guarded)), **NO_COVERAGE})
     assert done.stdout.strip() == "0 []", done.stderr

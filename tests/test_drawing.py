@@ -203,7 +203,7 @@ def generated(n: int, seed: int = 7) -> list[Record]:
 
 def test_ten_thousand_revisions_draw_in_linear_work() -> None:
     small, big = generated(1_000), generated(10_000)
-    heads = lambda rs: drawing._heads_of(rs)  # noqa: E731
+    heads = drawing._heads_of
     work_small = drawing.layout(drawing.picture(small, heads(small))).steps
     started = time.perf_counter()
     pic = drawing.picture(big, heads(big))
