@@ -22,14 +22,24 @@ _NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
 def load_dynamic(
     project: Project, root: str, files: list[tuple[File, Problem]]
 ) -> tuple[list[Record], list[Problem]]:
-    from alembic.util import load_python_file
-
     records: list[Record] = []
     problems: list[Problem] = []
     # alembic puts the ini's prepend_sys_path first (ScriptDirectory.from_config); so do we,
     # then the repository root and the ini's folder, where projects usually keep their code.
     folder = os.path.dirname(project.config_path or project.toml_path or project.script_location)
+    saved = list(sys.path)
     sys.path[:0] = [*_prepend_sys_path(project, folder), root, folder]
+    try:
+        _load_each(files, records, problems)
+    finally:
+        sys.path[:] = saved  # the next project must not import from this one's folders
+    return records, problems
+
+
+def _load_each(files: list[tuple[File, Problem]], records: list[Record],
+               problems: list[Problem]) -> None:
+    from alembic.util import load_python_file
+
     with tempfile.TemporaryDirectory(prefix="hookman-") as scratch:
         for index, (file, static_problem) in enumerate(files):
             # Each file gets its own folder so two files of the same name cannot collide,
@@ -51,7 +61,6 @@ def load_dynamic(
                 records.append(found)
             else:
                 problems.append(found)
-    return records, problems
 
 
 def _prepend_sys_path(project: Project, folder: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hooks_manager.cache import ScanCache
 from hooks_manager.config import Project, Settings
-from hooks_manager.graph import Problem, Record, Verdict, analyze
+from hooks_manager.graph import ERROR, WARNING, Problem, Record, Verdict, analyze
 from hooks_manager.scan import filename_warning, read
 from hooks_manager.sources import File, Source
 
@@ -61,10 +61,29 @@ def check_project(project: Project, source: Source, settings: Settings) -> Proje
     verdict = analyze(records, project.policy)
     verdict.revision_count = len(files)
     verdict.problems.extend(problems + file_problems)
+    _unknown_labels_leave_names_unchecked(verdict, records, file_problems)
     if fingerprint is not None:
         source.cache.remember(project.name, fingerprint, verdict)
     source.cache.save()
     return ProjectReport(project, source, records, verdict)
+
+
+def _unknown_labels_leave_names_unchecked(
+    verdict: Verdict, records: list[Record], file_problems: list[Problem]
+) -> None:
+    """A name no revision has may be one of the branch labels a file computes: that is not a
+    missing parent hookman can vouch for, so it is said as "not checked", not as an error."""
+    computed = [p for p in file_problems if p.kind == "not-static" and p.severity != ERROR
+                and "`branch_labels`" in p.message]
+    if not computed:
+        return
+    ids = {r.revision for r in records} | {label for r in records for label in r.branch_labels}
+    for problem in verdict.problems:
+        if problem.kind == "missing-parent" and problem.revisions[-1:] and (
+                problem.revisions[-1] not in ids):
+            problem.severity = WARNING
+            problem.message += (f"; not checked: it may be a branch label computed in "
+                                f"{computed[0].path} (see the warning there)")
 
 
 def _fingerprint(project: Project, files: list[File]) -> tuple[object, ...] | None:
