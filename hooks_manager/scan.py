@@ -273,7 +273,10 @@ def _fallback(data: bytes, path: str, filename: str,
                     follow < len(lines):  # a tuple over several lines
                 right += b" " + lines[follow].partition(b"#")[0].strip()
                 follow += 1
-            value = _literal(right)
+            try:
+                value = _literal(right)
+            except UnicodeDecodeError:  # an id in a file that is not UTF-8: not readable
+                value = None
             if value is not None:
                 values[name.decode()] = (value[0] if len(value) == 1 and right[:1] not in
                                          b"([" else value, number)
