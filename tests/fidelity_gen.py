@@ -107,6 +107,7 @@ def models(draw: st.DrawFn, defects: bool = True, dependencies: bool = True) -> 
     if defects:
         for defect in draw(st.lists(st.sampled_from(DEFECTS), max_size=2)):
             _damage(draw, revs, defect, fresh)
+    _avoid_alembic_hang(revs)
     if draw(st.booleans()):
         revs = draw(st.permutations(revs))  # files are written in any order; names decide
     return revs
@@ -161,6 +162,15 @@ def _damage(draw: st.DrawFn, revs: list[Rev], defect: str, fresh: list[str]) -> 
         victim.omit_down = True
     elif defect == "no-revision":
         victim.omit_revision = True
+
+
+def _avoid_alembic_hang(revs: list[Rev]) -> None:
+    """A down_revision naming the file's own branch label, in a file whose id another file
+    also uses, sends alembic 1.20's get_heads into an endless loop: no verdict to compare.
+    (Alone, the own-label parent is a CycleDetected, and stays in the sample.)"""
+    for rev in revs:
+        if set(rev.down) & set(rev.labels) and sum(r.rev == rev.rev for r in revs) > 1:
+            rev.down = ()
 
 
 def _pick_rev(draw: st.DrawFn, revs: list[Rev]) -> Rev:
