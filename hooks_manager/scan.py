@@ -33,9 +33,9 @@ Values = dict[str, tuple[object, int]]  # name -> (value, line number)
 def scan(data: bytes, path: str, filename: str) -> Record | Problem:
     """The record, or the first problem when the file yields none."""
     record, problems = read(data, path, filename)
-    if record is not None and not any(p.severity != WARNING for p in problems):
-        return record
-    return problems[0] if problems else record  # type: ignore[return-value]
+    if record is None or any(p.severity != WARNING for p in problems):
+        return problems[0]  # read() never returns no record without saying why
+    return record
 
 
 def read(data: bytes, path: str, filename: str) -> tuple[Record | None, list[Problem]]:
@@ -189,6 +189,7 @@ def _take_value(name: str, value: _ast.expr, line: int, path: str, values: Value
         return
     values[name] = (literal, line)
     # A later literal assignment wins in Python: an earlier "not a literal" no longer counts.
+    # (_unknown tags its problem with "?<name>" until _finish sets the real revision.)
     problems[:] = [p for p in problems if p.revisions != ("?" + name,)]
 
 
