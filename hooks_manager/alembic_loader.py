@@ -22,12 +22,24 @@ _NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
 def load_dynamic(
     project: Project, root: str, files: list[tuple[File, Problem]]
 ) -> tuple[list[Record], list[Problem]]:
-    from alembic.util import load_python_file
-
     records: list[Record] = []
     problems: list[Problem] = []
-    # alembic puts prepend_sys_path (normally the project folder) first; so do we.
-    sys.path[:0] = [root, os.path.dirname(project.config_path or project.script_location)]
+    # alembic puts the ini's prepend_sys_path first (ScriptDirectory.from_config); so do we,
+    # then the repository root and the ini's folder, where projects usually keep their code.
+    folder = os.path.dirname(project.config_path or project.toml_path or project.script_location)
+    saved = list(sys.path)
+    sys.path[:0] = [*_prepend_sys_path(project, folder), root, folder]
+    try:
+        _load_each(files, records, problems)
+    finally:
+        sys.path[:] = saved  # the next project must not import from this one's folders
+    return records, problems
+
+
+def _load_each(files: list[tuple[File, Problem]], records: list[Record],
+               problems: list[Problem]) -> None:
+    from alembic.util import load_python_file
+
     with tempfile.TemporaryDirectory(prefix="hookman-") as scratch:
         for index, (file, static_problem) in enumerate(files):
             # Each file gets its own folder so two files of the same name cannot collide,
@@ -49,4 +61,23 @@ def load_dynamic(
                 records.append(found)
             else:
                 problems.append(found)
-    return records, problems
+
+
+def _prepend_sys_path(project: Project, folder: str) -> list[str]:
+    """The ini's `prepend_sys_path` as alembic's own Config splits it; a relative entry is
+    taken from the ini's folder, where alembic is documented to run."""
+    import warnings
+
+    from alembic.config import Config
+
+    if not (project.config_path or project.toml_path):
+        return []
+    config = Config(project.config_path, toml_file=project.toml_path,
+                    ini_section=project.section)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the "no path_separator" deprecation is alembic's
+            entries = config.get_prepend_sys_paths_list() or []
+    except Exception:  # a broken ini is reported by the static reader; do not crash here
+        return []
+    return [os.path.normpath(os.path.join(folder, e)) for e in entries if e]

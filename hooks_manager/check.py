@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from hooks_manager.cache import ScanCache
 from hooks_manager.config import Project, Settings
-from hooks_manager.graph import Problem, Record, Verdict, analyze
-from hooks_manager.scan import filename_warning, scan
+from hooks_manager.graph import ERROR, WARNING, Problem, Record, Verdict, analyze
+from hooks_manager.scan import filename_warning, read
 from hooks_manager.sources import File, Source
 
 _EXPLAINED = frozenset({"duplicate-revision", "merge-conflict", "multiple-heads"})
+TYPE_CHECKING = False  # `typing` costs ms on the hook path
+if TYPE_CHECKING:
+    import warnings
 
 
 class ProjectReport:
@@ -40,7 +43,8 @@ def check_project(project: Project, source: Source, settings: Settings) -> Proje
             remembered.revision_count = len(files)
             return ProjectReport(project, source, [f.known for f in files if f.known],
                                  remembered)
-    records, file_problems, dynamic = read_records(files, source.cache)
+    records, file_problems, dynamic = read_records(files, source.cache,
+                                                   settings.static_fallback)
     if dynamic and settings.static_fallback:
         from hooks_manager.alembic_loader import load_dynamic
 
@@ -49,11 +53,16 @@ def check_project(project: Project, source: Source, settings: Settings) -> Proje
         file_problems += still
     elif dynamic:
         file_problems += [problem for _, problem in dynamic]
+    if any(p.kind == "unparseable-file" and p.revisions for p in file_problems):
+        from hooks_manager.pyera import soften
+
+        soften(file_problems, project, source)
     if len(project.locations) > 1 or project.recursive:
         records = _in_load_order(records, files)
     verdict = analyze(records, project.policy)
     verdict.revision_count = len(files)
     verdict.problems.extend(problems + file_problems)
+    _unknown_labels_leave_names_unchecked(verdict, records, file_problems)
     if any(p.kind in _EXPLAINED for p in verdict.problems):
         from hooks_manager.hygiene import explain_problems  # names duplicates for what they are
 
@@ -62,6 +71,24 @@ def check_project(project: Project, source: Source, settings: Settings) -> Proje
         source.cache.remember(project.name, fingerprint, verdict)
     source.cache.save()
     return ProjectReport(project, source, records, verdict)
+
+
+def _unknown_labels_leave_names_unchecked(
+    verdict: Verdict, records: list[Record], file_problems: list[Problem]
+) -> None:
+    """A name no revision has may be one of the branch labels a file computes: that is not a
+    missing parent hookman can vouch for, so it is said as "not checked", not as an error."""
+    computed = [p for p in file_problems if p.kind == "not-static" and p.severity != ERROR
+                and "`branch_labels`" in p.message]
+    if not computed:
+        return
+    ids = {r.revision for r in records} | {label for r in records for label in r.branch_labels}
+    for problem in verdict.problems:
+        if problem.kind == "missing-parent" and problem.revisions[-1:] and (
+                problem.revisions[-1] not in ids):
+            problem.severity = WARNING
+            problem.message += (f"; not checked: it may be a branch label computed in "
+                                f"{computed[0].path} (see the warning there)")
 
 
 def _fingerprint(project: Project, files: list[File]) -> tuple[object, ...] | None:
@@ -76,37 +103,58 @@ def _fingerprint(project: Project, files: list[File]) -> tuple[object, ...] | No
 
 
 def read_records(
-    files: list[File], cache: ScanCache | None = None
+    files: list[File], cache: ScanCache | None = None, fallback: bool = False
 ) -> tuple[list[Record], list[Problem], list[tuple[File, Problem]]]:
-    """Records, problems, and the files whose values only running them could tell."""
+    """Records, problems, and the files whose values only running them could tell (with
+    ``fallback``, every file with a computed value; without, only those that yield no record:
+    the others keep their place with the literal values, the rest named in a warning)."""
     records: list[Record] = []
     problems: list[Problem] = []
     dynamic: list[tuple[File, Problem]] = []
-    for file in files:
-        if file.known is not None:
-            records.append(file.known)
-            # A remembered record still gets the name checks a fresh scan gets: the verdict
-            # must not depend on whether the cache was warm.
-            warning = filename_warning(file.known, file.filename)
-            if warning is not None:
-                problems.append(warning)
-            continue
-        if file.problem is not None:
-            problems.append(file.problem)
-            continue
-        found = scan(file.data, file.path, file.filename)
-        if isinstance(found, Record):
+    unseen = [file for file in files if file.known is None and file.problem is None]
+    quiet = _quiet_compiler() if unseen else None
+    try:
+        for file in files:
+            if file.known is not None:
+                records.append(file.known)
+                # A remembered record still gets the name checks a fresh scan gets: the
+                # verdict must not depend on whether the cache was warm.
+                warning = filename_warning(file.known, file.filename)
+                if warning is not None:
+                    problems.append(warning)
+                continue
+            if file.problem is not None:
+                problems.append(file.problem)
+                continue
+            found, found_problems = read(file.data, file.path, file.filename)
+            static = [p for p in found_problems if p.kind == "not-static"]
+            if static and (found is None or fallback):
+                dynamic.append((file, static[0]))
+                continue
+            problems += found_problems
+            if found is None:
+                continue
             records.append(found)
-            if cache is not None and file.key is not None:
-                cache.put(file.key, found)
+            if cache is not None and file.key is not None and not found_problems:
+                cache.put(file.key, found)  # only clean records: problems are worked out afresh
             warning = filename_warning(found, file.filename)
             if warning is not None:
                 problems.append(warning)
-        elif found.kind == "not-static":
-            dynamic.append((file, found))
-        else:
-            problems.append(found)
+    finally:
+        if quiet is not None:
+            quiet.__exit__(None, None, None)
     return records, problems, dynamic
+
+
+def _quiet_compiler() -> warnings.catch_warnings[None]:
+    """compile() prints SyntaxWarnings ("is" with a literal, bad escapes) to stderr; they are
+    the project's style, not hookman's findings, and must not litter every commit."""
+    import warnings
+
+    context: warnings.catch_warnings[None] = warnings.catch_warnings()
+    context.__enter__()
+    warnings.simplefilter("ignore")
+    return context
 
 
 def _in_load_order(records: list[Record], files: list[File]) -> list[Record]:

@@ -46,6 +46,8 @@ class Done:
 
 def fork_of(report: ProjectReport) -> list[str]:
     """The heads that make ``report`` a fork (allowed heads and per-label heads left out)."""
+    if not report.verdict.heads_meaningful:
+        return []  # heads left by a missing parent or a loop: merging them fixes nothing
     for problem in report.verdict.problems:
         if problem.kind == "multiple-heads":
             return sorted(problem.revisions)

@@ -112,10 +112,32 @@ class Verdict:
     def forked(self) -> bool:
         return any(p.kind == "multiple-heads" for p in self.problems)
 
+    @property
+    def fork_heads(self) -> list[str]:
+        """The heads that make the fork: under a head policy, only those that break it."""
+        for problem in self.problems:
+            if problem.kind == "multiple-heads":
+                return list(problem.revisions)
+        return []
+
+    @property
+    def heads_meaningful(self) -> bool:
+        """False when a problem makes the heads an artefact of the damage (a parent no file
+        has, a loop): merging such heads fixes nothing, so no merge may be offered."""
+        return not any(p.kind in _HEADS_BREAKERS and p.severity == ERROR
+                       for p in self.problems)
+
+
+# A revision hookman could not place (its parent is missing, it is in a loop, its file could
+# not be read at all) leaves its parent looking like a head.
+_HEADS_BREAKERS = frozenset({"missing-parent", "cycle", "dependency-cycle", "unparseable-file",
+                             "not-static", "missing-down-revision", "missing-revision"})
+
 
 def analyze(records: list[Record], policy: Policy | None = None) -> Verdict:
     """Build alembic's view of ``records`` (in alembic's load order) and name what is wrong."""
     verdict = Verdict(revision_count=len(records))
+    records = _accept_empty_bases(records, verdict.problems)
     records = _drop_invalid(records, verdict.problems)
     by_id = _map_revisions(records, verdict.problems)
     by_name = dict(by_id)
@@ -149,8 +171,29 @@ def _shadow_heads(records: list[Record], by_id: dict[str, int], head_idx: list[i
     return {i for i in head_idx if i not in kept or i in orphaned}
 
 
+def _accept_empty_bases(records: list[Record], problems: list[Problem]) -> list[Record]:
+    """`down_revision = ""` on a first revision: alembic up to 1.12.0 took it as a base;
+    1.12.1 began passing down_revision through to_tuple in Revision.__init__, so "" became a
+    parent no file has (KeyError). Real histories carried it for years: a base, and a warning."""
+    if not any(r.down_revisions == ("",) for r in records):
+        return records
+    out = []
+    for rec in records:
+        if rec.down_revisions == ("",):
+            problems.append(Problem(
+                "empty-down-revision", f"{rec.path}:{rec.line}: `down_revision = \"\"` is read "
+                f"as a base; alembic 1.12.0 and older accept it, 1.12.1 and newer fail with "
+                f"KeyError: '' (write `down_revision = None`)", severity=WARNING,
+                path=rec.path, line=rec.line, revisions=(rec.revision,)))
+            rec = Record(rec.revision, (), rec.depends_on, rec.branch_labels, rec.path, rec.line)
+        out.append(rec)
+    return out
+
+
 def _drop_invalid(records: list[Record], problems: list[Problem]) -> list[Record]:
-    """Revisions alembic refuses to even construct (Revision.__init__ raises for these)."""
+    """Revisions alembic refuses to even construct (Revision.__init__ raises for these). A
+    revision that names itself stays in the graph without the self-reference, so its parents
+    and children are judged as they are, and the loop is named on its own."""
     joined = "\0".join(r.revision for r in records)
     if not any(c in joined for c in ILLEGAL_ID_CHARS) and not any(
             r.revision in r.down_revisions or r.revision in r.depends_on for r in records):
@@ -161,13 +204,20 @@ def _drop_invalid(records: list[Record], problems: list[Problem]) -> list[Record
         if bad:
             problems.append(_p("illegal-revision-id", rec, f"revision id {rec.revision!r} "
                                f"contains {', '.join(bad)}, which alembic does not allow"))
-        elif rec.revision in rec.down_revisions:
+            continue
+        if rec.revision in rec.down_revisions:
             problems.append(_p("cycle", rec, f"revision {rec.revision} names itself as its "
-                               "down_revision"))
+                               "down_revision (alembic: LoopDetected, \"Self-loop is "
+                               "detected\"); remove it from down_revision"))
         elif rec.revision in rec.depends_on:
-            problems.append(_p("cycle", rec, f"revision {rec.revision} depends on itself"))
-        else:
-            kept.append(rec)
+            problems.append(_p("dependency-cycle", rec, f"revision {rec.revision} depends on "
+                               "itself (alembic: DependencyLoopDetected); remove it from "
+                               "depends_on"))
+        if rec.revision in rec.down_revisions or rec.revision in rec.depends_on:
+            rec = Record(rec.revision, tuple(d for d in rec.down_revisions if d != rec.revision),
+                         tuple(d for d in rec.depends_on if d != rec.revision),
+                         rec.branch_labels, rec.path, rec.line)
+        kept.append(rec)
     return kept
 
 
@@ -316,11 +366,14 @@ def _cycle(kind: str, via: str, ids: set[str]) -> Problem:
 def _labels_of(
     records: list[Record], by_id: dict[str, int], children: dict[int, set[int]]
 ) -> dict[str, frozenset[str]]:
-    """Each revision's branch labels, inherited by its descendants (labels own a whole line)."""
+    """Each revision's branch labels, inherited by its descendants along down_revision only
+    (alembic's _map_branch_labels walks _versioned_down_revisions, not depends_on)."""
     labels: dict[int, set[str]] = {}
+    down_children = {p: {c for c in kids if records[p].revision in records[c].down_revisions}
+                     for p, kids in children.items()}
     for i in by_id.values():
         if records[i].branch_labels:
-            for j in _descendants(i, children):
+            for j in _descendants(i, down_children):
                 labels.setdefault(j, set()).update(records[i].branch_labels)
     return {records[i].revision: frozenset(v) for i, v in labels.items()}
 

@@ -58,7 +58,7 @@ def merge_commands(report: ProjectReport, several: bool) -> list[str]:
     that other branch merged in first: on the branch alone there is nothing to merge."""
     import shlex
 
-    heads = report.verdict.head_ids
+    heads = report.verdict.fork_heads or report.verdict.head_ids
     project = report.project
     target = f" -p {shlex.quote(project.name)}" if several else ""
     message = f"merge heads {' and '.join(sorted(heads))}"
@@ -163,18 +163,25 @@ def _short(rev: str) -> str:
 
 def _fork_text(report: ProjectReport, several: bool) -> list[str]:
     verdict = report.verdict
-    out = [f"  error [multiple-heads]: {len(verdict.heads)} heads — `alembic upgrade head` "
+    # Under a head policy only the heads that break it count: the same ones the JSON names.
+    wanted = set(verdict.fork_heads)
+    heads = [r for r in verdict.heads if r.revision in wanted]
+    out = [f"  error [multiple-heads]: {len(heads)} heads — `alembic upgrade head` "
            "fails until they are merged:"]
-    for rec in verdict.heads:
+    for rec in heads:
         origin = _origin(report, rec.path)
         out.append(f"    {shown(rec.revision)}  {shown(rec.path)}"
                    + (f"  ({shown(origin)})" if origin else ""))
-    forks = fork_points(report.records, verdict.head_ids)
+    forks = fork_points(report.records, [r.revision for r in heads])
     if forks:
         out.append(f"  they fork at {', '.join(map(shown, forks))}")
     from hooks_manager.explain import block_lines  # the picture and what both lines change
 
     out += block_lines(report)
+    if not verdict.heads_meaningful:
+        out.append("  no merge offered: the other problems below leave these heads behind; "
+                   "fix them first, then check again")
+        return out
     fix, alembic_fix = merge_commands(report, several)
     out.append(f"  fix: {fix}    (writes the merge revision with alembic)")
     out.append(f"   or: {alembic_fix}")
@@ -211,7 +218,7 @@ def _project_json(report: ProjectReport, several: bool) -> dict[str, object]:
         "effective_heads": verdict.effective_heads,
         "bases": verdict.bases,
         "problems": [p.as_json() for p in verdict.problems],
-        "fix": merge_commands(report, several) if forked else [],
+        "fix": merge_commands(report, several) if forked and verdict.heads_meaningful else [],
         "overlaps": _overlaps_json(report) if forked else None,
         "id_hygiene": [p.as_json() for p in _weak_ids(report)],
     }

@@ -1,64 +1,72 @@
-"""The bytes of a revision file -> a Record or a Problem, without importing or executing it.
+"""The bytes of a revision file -> a Record and the problems found, without running it.
 
-Two readers. The fast one finds the four module-level assignments alembic reads with
-``bytes.find`` and a tiny literal parser (a few microseconds a file). Whenever a file holds
-anything it cannot vouch for — the name used elsewhere, a value that is not a plain literal,
-an odd string — the file goes to the ``ast`` reader, which is exact but ~20x slower.
-Neither ever trusts the docstring ("Revises:" lines go stale).
+One reader with two speeds. A file shaped like alembic's template (the four assignments on
+consecutive lines, the names not used again) is read from its bytes and compiled only to
+prove it has no syntax error. Every other file is read by one walk over the module-level
+statements of the tree ``compile()`` returns. (Compiling to bytecode instead of a tree was
+measured: no faster within the noise, and it prints the compiler's SyntaxWarnings.)
+A file that does not compile still keeps its place in the graph when its literal
+``revision`` and ``down_revision`` can be read line by line (``_fallback``): dropping it
+would make its parent look like a second head. Neither reader trusts the docstring
+("Revises:" lines go stale).
 """
 
 from __future__ import annotations
 
+import _ast  # the node classes compile() returns; `import ast` itself is not needed
+
 from hooks_manager.graph import WARNING, Problem, Record
 
 NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
-_SEEK = (b"revision", b"branch_labels", b"depends_on")
+# Values hookman can do without: a file whose labels or dependencies are computed keeps its
+# place, and what could not be read is named.
+_OPTIONAL = ("branch_labels", "depends_on")
 
-
-# Tier one reads the four consecutive lines alembic's templates write. It is plain bytes work,
-# no `re`: importing re alone costs ~9 ms, a third of what the whole check may take.
+# The template reader is plain bytes work, no `re`: importing re alone costs ~9 ms.
 _BLOCK_NAMES = (b"revision", b"down_revision", b"branch_labels", b"depends_on")
 _QUOTES = (b"'", b'"')
+_ONLY_AST = 0x400  # ast.PyCF_ONLY_AST, without `import ast`
 
-
-class _NeedsAst(Exception):
-    """The fast reader cannot vouch for this file."""
+Values = dict[str, tuple[object, int]]  # name -> (value, line number)
 
 
 def scan(data: bytes, path: str, filename: str) -> Record | Problem:
+    """The record, or the first problem when the file yields none."""
+    record, problems = read(data, path, filename)
+    if record is None or any(p.severity != WARNING for p in problems):
+        return problems[0]  # read() never returns no record without saying why
+    return record
+
+
+def read(data: bytes, path: str, filename: str) -> tuple[Record | None, list[Problem]]:
     """Read one revision file. ``path`` is for messages; ``filename`` is its base name."""
     if not data.strip():
-        return record_from_values({}, path, filename, "the file is empty")
+        return _finish({}, [], path, filename, "the file is empty")
     if b"\0" in data:
-        return Problem("unparseable-file", f"{path}: binary file (contains NUL bytes), not "
-                       "Python source", path=path)
-    if not (data.isascii() or _is_utf8(data)):
-        return _scan_ast(data, path, filename)
-    found: Record | Problem | None = _block_values(data, path)
-    if found is None:
+        return None, [Problem("unparseable-file", f"{path}: binary file (contains NUL bytes), "
+                              "not Python source", path=path)]
+    block = _block_values(data, path) if data.isascii() or _is_utf8(data) else None
+    if block is not None:
+        # alembic compiles the whole file, so a syntax error anywhere breaks `upgrade head`.
         try:
-            found = record_from_values(_fast_values(data), path, filename)
-        except _NeedsAst:
-            return _scan_ast(data, path, filename)
-    # The fast readers look at four lines; alembic compiles the whole file, so a syntax error
-    # anywhere breaks `upgrade head`. The scan cache means each file's text is compiled once.
-    return _syntax_problem(data, path) or found
-
-
-_ONLY_AST = 0x400  # ast.PyCF_ONLY_AST: parse without generating code, and without `import ast`
-
-
-def _syntax_problem(data: bytes, path: str) -> Problem | None:
+            compile(data, path, "exec", _ONLY_AST, dont_inherit=True)
+        except (SyntaxError, ValueError) as exc:
+            return _fallback(data, path, filename, exc)
+        return block, []
     try:
-        compile(data, path, "exec", _ONLY_AST, dont_inherit=True)
-    except SyntaxError as exc:
-        return _syntax_error(path, exc)
-    except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
+        tree = compile(data, path, "exec", _ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        return _fallback(data, path, filename, exc)
+    values: Values = {}
+    problems: list[Problem] = []
+    for node in tree.body:
+        _take_statement(node, path, values, problems)
+    return _finish(values, problems, path, filename)
+
+
+def _syntax_error(path: str, exc: SyntaxError | ValueError) -> Problem:
+    if isinstance(exc, ValueError):  # e.g. "source code string cannot contain null bytes"
         return Problem("unparseable-file", f"{path}: {exc}", path=path)
-    return None
-
-
-def _syntax_error(path: str, exc: SyntaxError) -> Problem:
     detail = exc.msg
     if "decode" in detail or "utf-8" in detail.lower() or "encoding" in detail:
         return Problem("unparseable-file", f"{path}: not valid UTF-8 and no coding "
@@ -75,9 +83,7 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-# --- fast readers ----------------------------------------------------------------------------
-
-Values = dict[str, tuple[object, int]]  # name -> (value, line number)
+# --- the template reader ---------------------------------------------------------------------
 
 
 def _block_values(data: bytes, path: str) -> Record | None:
@@ -149,192 +155,155 @@ def _quoted(text: bytes) -> str | None:
     return inner.decode()
 
 
-def _fast_values(data: bytes) -> Values:
-    values: Values = {}
-    for word in _SEEK:
-        start = data.find(word)
-        while start != -1:
-            _take_occurrence(data, word, start, values)
-            start = data.find(word, start + len(word))
-    return values
+# --- the tree walk ------------------------------------------------------------------------
 
 
-def _take_occurrence(data: bytes, word: bytes, start: int, values: Values) -> None:
-    name_start = start
-    if word == b"revision" and data[start - 5 : start] == b"down_":
-        name_start = start - 5
-    line_start = data.rfind(b"\n", 0, name_start) + 1
-    if line_start != name_start:
-        if data[line_start:name_start].lstrip().startswith(b"#"):
-            return  # a comment such as "# revision identifiers, used by Alembic."
-        raise _NeedsAst  # used in code or a string: only the ast can tell what it means
-    name = data[name_start : start + len(word)].decode()
-    if name in values:
-        raise _NeedsAst  # assigned twice: let Python's rules decide which wins
-    if data.count(b'"""', 0, name_start) % 2 or data.count(b"'''", 0, name_start) % 2:
-        raise _NeedsAst  # inside a triple-quoted string, e.g. a docstring
-    pos = _skip_annotation(data, start + len(word))
-    values[name] = (_parse_value(data, pos), data.count(b"\n", 0, name_start) + 1)
-
-
-def _skip_annotation(data: bytes, pos: int) -> int:
-    pos = _skip_blank(data, pos)
-    if data[pos : pos + 1] == b":":
-        eq = data.find(b"=", pos)
-        nl = data.find(b"\n", pos)
-        if eq == -1 or (nl != -1 and nl < eq):
-            raise _NeedsAst  # annotation without a value, or over several lines
-        pos = eq
-    if data[pos : pos + 1] != b"=" or data[pos + 1 : pos + 2] == b"=":
-        raise _NeedsAst  # not an assignment (e.g. another name that starts the same way)
-    return pos + 1
-
-
-def _parse_value(data: bytes, pos: int) -> object:
-    pos = _skip_blank(data, pos)
-    if data.startswith(b"None", pos):
-        value: object = None
-        pos += 4
-    elif data[pos : pos + 1] in (b"(", b"["):
-        value, pos = _parse_sequence(data, pos)
-    else:
-        value, pos = _parse_string(data, pos)
-    pos = _skip_blank(data, pos)
-    if data[pos : pos + 1] == b"#":
-        pos = data.find(b"\n", pos)
-    if pos != -1 and pos < len(data) and data[pos : pos + 1] not in (b"\n", b"\r"):
-        raise _NeedsAst  # something follows the literal: an expression, not a literal
-    return value
-
-
-def _parse_sequence(data: bytes, pos: int) -> tuple[object, int]:
-    close = b")" if data[pos : pos + 1] == b"(" else b"]"
-    items: list[str] = []
-    pos += 1
-    commas = 0
-    while True:
-        pos = _skip_space_and_comments(data, pos)
-        if data[pos : pos + 1] == close:
-            break
-        item, pos = _parse_string(data, pos)
-        items.append(item)
-        pos = _skip_space_and_comments(data, pos)
-        if data[pos : pos + 1] == b",":
-            commas += 1
-            pos += 1
-        elif data[pos : pos + 1] != close:
-            raise _NeedsAst
-    # ("a") is just the string "a"; ("a",) and ["a"] are sequences. alembic treats both alike,
-    # but keep the distinction for messages.
-    if close == b")" and len(items) == 1 and not commas:
-        return items[0], pos + 1
-    return tuple(items), pos + 1
-
-
-def _parse_string(data: bytes, pos: int) -> tuple[str, int]:
-    if data[pos : pos + 1] in (b"u", b"U"):
-        pos += 1
-    quote = data[pos : pos + 1]
-    if quote not in (b"'", b'"') or data[pos : pos + 3] == quote * 3:
-        raise _NeedsAst
-    end = data.find(quote, pos + 1)
-    if end == -1:
-        raise _NeedsAst
-    raw = data[pos + 1 : end]
-    if b"\\" in raw or b"\n" in raw:
-        raise _NeedsAst  # escapes and broken strings: the ast decides
-    return raw.decode(), end + 1
-
-
-def _skip_blank(data: bytes, pos: int) -> int:
-    while data[pos : pos + 1] in (b" ", b"\t"):
-        pos += 1
-    return pos
-
-
-def _skip_space_and_comments(data: bytes, pos: int) -> int:
-    while True:
-        char = data[pos : pos + 1]
-        if char in (b" ", b"\t", b"\n", b"\r"):
-            pos += 1
-        elif char == b"#":
-            end = data.find(b"\n", pos)
-            pos = len(data) if end == -1 else end
-        else:
-            return pos
-
-
-# --- exact reader ----------------------------------------------------------------------------
-
-
-def _scan_ast(data: bytes, path: str, filename: str) -> Record | Problem:
-    import ast  # only for files the fast reader passes on
-
-    try:
-        tree = ast.parse(data, filename=path)
-    except SyntaxError as exc:
-        return _syntax_error(path, exc)
-    except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
-        return Problem("unparseable-file", f"{path}: {exc}", path=path)
-    values: Values = {}
-    for node in tree.body:
-        problem = _take_statement(node, path, values)
-        if problem is not None:
-            return problem
-    return record_from_values(values, path, filename)
-
-
-def _take_statement(node: object, path: str, values: Values) -> Problem | None:
-    import ast as _ast
-
+def _take_statement(node: _ast.stmt, path: str, values: Values, problems: list[Problem]) -> None:
     if isinstance(node, _ast.Assign):
         targets: list[_ast.expr] = list(node.targets)
         value: _ast.expr | None = node.value
     elif isinstance(node, _ast.AnnAssign):
         targets, value = [node.target], node.value
     else:
-        return _hidden_assignment(node, path)
+        _hidden_assignment(node, path, values, problems)
+        return
+    if value is None:
+        return  # a bare annotation assigns nothing
     for target in targets:
-        for name_node in _ast.walk(target):
-            if isinstance(name_node, _ast.Name) and name_node.id in NAMES:
-                if not isinstance(target, _ast.Name) or value is None:
-                    if value is None:
-                        continue  # a bare annotation assigns nothing
-                    return _not_static(name_node.id, path, node.lineno, "unpacked from a tuple")
-                try:
-                    literal = _ast.literal_eval(value)
-                except ValueError:
-                    return _not_static(name_node.id, path, node.lineno,
-                                       f"`{_ast.unparse(value)}` is not a literal")
-                values[name_node.id] = (literal, node.lineno)
-    return None
+        if isinstance(target, _ast.Name):
+            if target.id in NAMES:
+                _take_value(target.id, value, node.lineno, path, values, problems)
+            continue
+        for sub in _walk(target):
+            if isinstance(sub, _ast.Name) and sub.id in NAMES:
+                _unknown(sub.id, path, node.lineno, "unpacked from a tuple", values, problems)
 
 
-def _hidden_assignment(node: object, path: str) -> Problem | None:
+def _take_value(name: str, value: _ast.expr, line: int, path: str, values: Values,
+                problems: list[Problem]) -> None:
+    literal = _literal_of(value)
+    if literal is _NOT_LITERAL:
+        import ast  # only to quote the expression in the message
+
+        _unknown(name, path, line, f"`{ast.unparse(value)}` is not a literal", values, problems)
+        return
+    values[name] = (literal, line)
+    # A later literal assignment wins in Python: an earlier "not a literal" no longer counts.
+    # (_unknown tags its problem with "?<name>" until _finish sets the real revision.)
+    problems[:] = [p for p in problems if p.revisions != ("?" + name,)]
+
+
+_NOT_LITERAL = object()
+
+
+def _literal_of(node: _ast.expr) -> object:
+    """The value of the literals alembic's fields hold (strings, None, bytes and numbers to
+    name their wrong type, tuples and lists of them); _NOT_LITERAL for anything else."""
+    if isinstance(node, _ast.Constant):
+        return node.value
+    if isinstance(node, _ast.Tuple | _ast.List):
+        items = [_literal_of(e) for e in node.elts]
+        return _NOT_LITERAL if _NOT_LITERAL in items else tuple(items)
+    return _NOT_LITERAL
+
+
+def _walk(node: _ast.AST) -> list[_ast.AST]:
+    """ast.walk without `import ast`."""
+    found = [node]
+    for item in found:
+        for field in item._fields:
+            child = getattr(item, field, None)
+            if isinstance(child, _ast.AST):
+                found.append(child)
+            elif isinstance(child, list):
+                found.extend(c for c in child if isinstance(c, _ast.AST))
+    return found
+
+
+def _hidden_assignment(node: _ast.stmt, path: str, values: Values,
+                       problems: list[Problem]) -> None:
     """An assignment inside if/try/with/for, an import or a `global`: only running it tells."""
-    import ast as _ast
-
-    assert isinstance(node, _ast.stmt)
     if isinstance(node, _ast.FunctionDef | _ast.AsyncFunctionDef | _ast.ClassDef):
-        return None
-    for sub in _ast.walk(node):
+        return
+    for sub in _walk(node):
         name = None
         if isinstance(sub, _ast.Name) and isinstance(sub.ctx, _ast.Store):
             name = sub.id
         elif isinstance(sub, _ast.alias):
             name = sub.asname or sub.name
         if name in NAMES:
-            return _not_static(name, path, node.lineno, "set by code that only runs on import")
-    return None
+            _unknown(name, path, node.lineno, "set by code that only runs on import", values,
+                     problems)
+            return
 
 
-def _not_static(name: str, path: str, line: int, why: str) -> Problem:
-    return Problem("not-static", f"{path}:{line}: `{name}` {why}; hookman reads files without "
-                   "running them (set `static_fallback = true` in [tool.hookman] to ask alembic "
-                   "itself)", path=path, line=line)
+def _unknown(name: str, path: str, line: int, why: str, values: Values,
+             problems: list[Problem]) -> None:
+    """A value only running the file could tell. The optional fields are set aside (the file
+    keeps its place, the problem says what was not read); revision and down_revision are not."""
+    values.pop(name, None)
+    optional = name in _OPTIONAL
+    tail = ("; the rest of the file is read, this value is not checked" if optional else "")
+    problems.append(Problem(
+        "not-static", f"{path}:{line}: `{name}` {why}; hookman reads files without running "
+        "them (set `static_fallback = true` in [tool.hookman] to ask alembic itself)" + tail,
+        severity=WARNING if optional else "error", path=path, line=line,
+        revisions=("?" + name,)))
+
+
+# --- a file that does not compile ------------------------------------------------------------
+
+
+def _fallback(data: bytes, path: str, filename: str,
+              exc: SyntaxError | ValueError) -> tuple[Record | None, list[Problem]]:
+    """The syntax problem, and the record still readable from the literal `revision` and
+    `down_revision` lines (no compile needed), so the file keeps its place in the graph."""
+    problem = _syntax_error(path, exc)
+    values: Values = {}
+    lines = data.replace(b"\r\n", b"\n").split(b"\n")
+    for number, line in enumerate(lines, 1):
+        for name in (b"down_revision", b"revision"):
+            if not line.startswith(name):
+                continue
+            left, eq, right = line[len(name):].partition(b"=")
+            if not eq or (left.strip() and left.strip()[:1] != b":") or right[:1] == b"=":
+                break
+            right = right.partition(b"#")[0].strip()
+            follow = number
+            while right[:1] in (b"(", b"[") and right[-1:] not in (b")", b"]") and \
+                    follow < len(lines):  # a tuple over several lines
+                right += b" " + lines[follow].partition(b"#")[0].strip()
+                follow += 1
+            try:
+                value = _literal(right)
+            except UnicodeDecodeError:  # an id in a file that is not UTF-8: not readable
+                value = None
+            if value is not None:
+                values[name.decode()] = (value[0] if len(value) == 1 and right[:1] not in
+                                         b"([" else value, number)
+            break
+    if "revision" not in values or "down_revision" not in values:
+        return None, [problem]
+    record, more = _finish(values, [], path, filename)
+    problem.revisions = (record.revision,) if record is not None else ()
+    return record, [problem, *more]
 
 
 # --- values -> record -----------------------------------------------------------------------
+
+
+def _finish(values: Values, problems: list[Problem], path: str, filename: str,
+            why: str = "no `revision = ...` assignment") -> tuple[Record | None, list[Problem]]:
+    if any(p.severity != WARNING for p in problems):
+        for p in problems:
+            p.revisions = ()
+        return None, [p for p in problems if p.severity != WARNING][:1]
+    found = record_from_values(values, path, filename, why)
+    for p in problems:
+        p.revisions = (found.revision,) if isinstance(found, Record) else ()
+    if isinstance(found, Problem):
+        return None, [found, *problems]
+    return found, problems
 
 
 def record_from_values(

@@ -43,6 +43,7 @@ class Rev:
         self.omit_revision = False
         self.omit_down = False
         self.folder = ""
+        self.computed: set[str] = set()  # fields written as code, not as a literal
 
     def filename(self, style: str) -> str:
         if self.omit_revision:
@@ -55,13 +56,23 @@ class Rev:
 class History:
     """The files of one version location, plus what the ini should say."""
 
-    def __init__(self, files: dict[str, bytes], recursive: bool, model: list[Rev]) -> None:
+    def __init__(self, files: dict[str, bytes], recursive: bool, model: list[Rev],
+                 constants: str = "", module: str = "", per_label: bool = False) -> None:
         self.files = files  # path relative to the versions folder -> bytes
         self.recursive = recursive
         self.model = model
+        # Values some files import (alembic finds the module through prepend_sys_path).
+        self.constants = constants
+        self.module = module
+        self.per_label = per_label  # the project allows one head per branch label
+
+    @property
+    def computed(self) -> bool:
+        return any(r.computed for r in self.model)
 
     def __repr__(self) -> str:  # what hypothesis prints for a failing example
-        parts = [f"recursive={self.recursive}"]
+        parts = [f"recursive={self.recursive} per_label={self.per_label}",
+                 f"--- src/{self.module}.py\n{self.constants}"]
         for path, data in self.files.items():
             parts.append(f"--- {path}\n{data.decode('utf-8', 'replace')}")
         return "History(\n" + "\n".join(parts) + "\n)"
@@ -96,6 +107,7 @@ def models(draw: st.DrawFn, defects: bool = True, dependencies: bool = True) -> 
     if defects:
         for defect in draw(st.lists(st.sampled_from(DEFECTS), max_size=2)):
             _damage(draw, revs, defect, fresh)
+    _avoid_alembic_hang(revs)
     if draw(st.booleans()):
         revs = draw(st.permutations(revs))  # files are written in any order; names decide
     return revs
@@ -150,6 +162,15 @@ def _damage(draw: st.DrawFn, revs: list[Rev], defect: str, fresh: list[str]) -> 
         victim.omit_down = True
     elif defect == "no-revision":
         victim.omit_revision = True
+
+
+def _avoid_alembic_hang(revs: list[Rev]) -> None:
+    """A down_revision naming the file's own branch label, in a file whose id another file
+    also uses, sends alembic 1.20's get_heads into an endless loop: no verdict to compare.
+    (Alone, the own-label parent is a CycleDetected, and stays in the sample.)"""
+    for rev in revs:
+        if set(rev.down) & set(rev.labels) and sum(r.rev == rev.rev for r in revs) > 1:
+            rev.down = ()
 
 
 def _pick_rev(draw: st.DrawFn, revs: list[Rev]) -> Rev:
@@ -226,22 +247,47 @@ def _assignment(draw: st.DrawFn, name: str, value: str) -> str:
     return f"{name}{annotation}{spacing}{value}{_pick(draw, _COMMENTS)}"
 
 
+def _computed(draw: st.DrawFn, rev: Rev, name: str, items: tuple[str, ...],
+              module: str, constants: list[str]) -> tuple[str, str]:
+    """``name`` written as code, the way real projects compute labels and dependencies
+    (`branch_labels = (cli.EXPAND_BRANCH,)`, `depends_on = tuple(_deps)`): the value, and a
+    line to put before the header."""
+    rev.computed.add(name)
+    const = f"V{rev.index}_{name}".upper()
+    form = _pick(draw, ("local", "module", "module-item"))
+    if form == "local":
+        return f"tuple(_{const})", f"_{const} = {list(items)!r}\n"
+    constants.append(f"{const} = {tuple(items)!r}\n")
+    if form == "module-item" and len(items) == 1:
+        constants.append(f"{const}_0 = {items[0]!r}\n")
+        return f"({module}.{const}_0,)", f"import {module}\n"
+    return const, f"from {module} import {const}\n"
+
+
 @st.composite
-def file_bytes(draw: st.DrawFn, rev: Rev, others: list[str]) -> bytes:
+def file_bytes(draw: st.DrawFn, rev: Rev, others: list[str], module: str = "",
+               constants: list[str] | None = None) -> bytes:
     header: list[str] = []
+    before = ""
     if not rev.omit_revision:
         header.append(_assignment(draw, "revision", _string(draw, rev.rev)))
     if not rev.omit_down:
         header.append(_assignment(draw, "down_revision", _sequence(draw, rev.down)))
-    if bool(rev.labels) or draw(st.booleans()):
-        header.append(_assignment(draw, "branch_labels", _sequence(draw, rev.labels)))
-    if bool(rev.depends) or draw(st.booleans()):
-        header.append(_assignment(draw, "depends_on", _sequence(draw, rev.depends)))
+    for name, items in (("branch_labels", rev.labels), ("depends_on", rev.depends)):
+        if items and constants is not None and draw(st.integers(0, 3)) == 0:
+            value, line = _computed(draw, rev, name, items, module, constants)
+            before += line
+            header.append(f"{name} = {value}")
+        elif bool(items) or draw(st.booleans()):
+            header.append(_assignment(draw, name, _sequence(draw, items)))
     if draw(st.integers(0, 4)) == 0:
         header = draw(st.permutations(header))
     if len(header) > 1 and "#" not in header[0] and draw(st.integers(0, 9)) == 0:
         header[0:2] = [header[0] + "; " + header[1]]  # two assignments on one line
     text = _layout(draw, rev, header, others)
+    if before:  # after the docstring, before the header: where real files import constants
+        cut = text.index("# revision identifiers") if "# revision identifiers" in text else 0
+        text = text[:cut] + before + text[cut:]
     return _encode(draw, text)
 
 
@@ -286,7 +332,8 @@ def _encode(draw: st.DrawFn, text: str) -> bytes:
 
 
 @st.composite
-def histories(draw: st.DrawFn, defects: bool = True, single_head: bool = False) -> History:
+def histories(draw: st.DrawFn, defects: bool = True, single_head: bool = False,
+              computed: bool = False) -> History:
     # The upgrade sample has no depends_on: a merge of a base with revisions that depend on
     # it has one head yet `alembic upgrade head` fails inside alembic (KeyError in
     # HeadMaintainer), whatever the checker says.
@@ -299,6 +346,9 @@ def histories(draw: st.DrawFn, defects: bool = True, single_head: bool = False) 
     style = _pick(draw, ("rev-first", "dated"))
     ids = [r.rev for r in revs]
     files: dict[str, bytes] = {}
+    # A fresh module name per history: the in-process checks share one sys.modules.
+    module = f"hm_consts_{draw(st.integers(0, 10**9))}" if computed else ""
+    constants: list[str] | None = [] if computed else None
     for rev in revs:
         if recursive:
             rev.folder = _pick(draw, SUBFOLDERS)
@@ -306,9 +356,10 @@ def histories(draw: st.DrawFn, defects: bool = True, single_head: bool = False) 
         path = f"{rev.folder}/{name}" if rev.folder else name
         if path in files:  # two legacy-named twins: keep the history drawable
             path = f"{rev.folder}/dup_{rev.index}_{name}".lstrip("/")
-        files[path] = draw(file_bytes(rev, ids))
+        files[path] = draw(file_bytes(rev, ids, module, constants))
     _add_bystanders(draw, files, recursive)
-    return History(files, recursive, revs)
+    return History(files, recursive, revs, "".join(constants or []), module,
+                   per_label=draw(st.integers(0, 2)) == 0)
 
 
 def _add_bystanders(draw: st.DrawFn, files: dict[str, bytes], recursive: bool) -> None:

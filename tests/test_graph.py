@@ -73,7 +73,7 @@ def test_defects_are_named() -> None:
     assert "duplicate-revision" in kinds([rec("a"), rec("a")])
     assert "cycle" in kinds([rec("a", "b"), rec("b", "a")])
     assert "cycle" in kinds([rec("a", "a")])
-    assert "cycle" in kinds([rec("a", deps=("a",))])
+    assert "dependency-cycle" in kinds([rec("a", deps=("a",))])  # as the README promises
     assert "dependency-cycle" in kinds([rec("a"), rec("b", "a", deps=("c",)),
                                         rec("c", "a", deps=("b",))])
     assert "duplicate-branch-label" in kinds([rec("a", labels=("x",)),
@@ -100,3 +100,54 @@ def test_duplicate_id_is_named_as_a_duplicate_never_as_extra_heads() -> None:
     # a real fork next to a duplicate is still a fork
     both = kinds([rec("a"), rec("b", "a"), rec("c", "a"), rec("d", "a"), rec("d", "a")])
     assert sorted(both) == ["duplicate-revision", "multiple-heads"]
+
+
+def test_labels_are_inherited_along_down_revision_only() -> None:
+    # alembic: `c1 (contract)`, `e2 (expand)`; a label does not cross a depends_on edge.
+    verdict = analyze([rec("base"), rec("e1", "base", labels=("expand",)),
+                       rec("c1", "base", labels=("contract",), deps=("e1",)),
+                       rec("e2", "e1", deps=("c1",))], Policy(heads_per_branch_label=True))
+    assert verdict.labels_of["c1"] == {"contract"}
+    assert verdict.labels_of["e2"] == {"expand"}
+    assert verdict.ok, verdict.problems  # one head per label: the intended layout
+
+
+def test_a_revision_naming_itself_keeps_its_place_and_is_named() -> None:
+    # alembic raises LoopDetected; the rest of the graph stays as it is (no false heads, no
+    # missing parent), and no merge of heads can be offered.
+    verdict = analyze([rec("a"), rec("b", "a", "b"), rec("c", "b")])
+    assert [p.kind for p in verdict.errors] == ["cycle"]
+    assert verdict.errors[0].revisions == ("b",)
+    assert "b names itself" in verdict.errors[0].message
+    assert verdict.head_ids == ["c"]
+    assert not verdict.heads_meaningful
+
+
+def test_self_dependency_is_a_dependency_cycle() -> None:
+    verdict = analyze([rec("a"), rec("b", "a", deps=("b",))])
+    assert [p.kind for p in verdict.errors] == ["dependency-cycle"]
+    assert verdict.head_ids == ["b"]
+
+
+def test_missing_parent_makes_heads_meaningless() -> None:
+    verdict = analyze([rec("a"), rec("b", "a"), rec("c", "zzz")])
+    assert "multiple-heads" in [p.kind for p in verdict.problems]
+    assert not verdict.heads_meaningful
+    assert analyze([rec("a"), rec("b", "a"), rec("c", "a")]).heads_meaningful
+
+
+def test_empty_string_base_is_a_base_with_a_warning() -> None:
+    verdict = analyze([rec("a", ""), rec("b", "a")])
+    assert verdict.ok
+    assert verdict.bases == ["a"]
+    assert verdict.head_ids == ["b"]
+    [warning] = verdict.problems
+    assert warning.kind == "empty-down-revision"
+    assert "1.12.1" in warning.message
+
+
+def test_fork_heads_under_a_policy_are_only_those_that_break_it() -> None:
+    records = [rec("a"), rec("b", "a"), rec("c", "a"), rec("d", "a")]
+    verdict = analyze(records, Policy(allowed_heads=frozenset({"d"})))
+    assert sorted(verdict.head_ids) == ["b", "c", "d"]
+    assert sorted(verdict.fork_heads) == ["b", "c"]

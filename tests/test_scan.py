@@ -10,6 +10,7 @@ import pytest
 from alembic.util import to_tuple
 
 from hooks_manager.graph import Problem, Record
+from hooks_manager.scan import read as read_all
 from hooks_manager.scan import scan
 
 TEMPLATE = '''"""Add users
@@ -226,3 +227,43 @@ def test_empty_file() -> None:
     found = problem(b"  \n\n")
     assert found.kind == "missing-revision"
     assert "empty" in found.message
+
+
+def test_computed_labels_and_dependencies_keep_the_literal_rest() -> None:
+    data = (b"import cli\nrevision = 'b1'\ndown_revision = 'a1'\n"
+            b"branch_labels = (cli.EXPAND_BRANCH,)\ndepends_on = tuple(_deps)\n")
+    record, problems = read_all(data, "versions/b1.py", "b1.py")
+    assert record is not None
+    assert (record.revision, record.down_revisions) == ("b1", ("a1",))
+    assert (record.branch_labels, record.depends_on) == ((), ())
+    assert [(p.kind, p.severity, p.line) for p in problems] == [
+        ("not-static", "warning", 4), ("not-static", "warning", 5)]
+    assert problems[0].message.startswith("versions/b1.py:4: `branch_labels` "
+                                          "`(cli.EXPAND_BRANCH,)` is not a literal")
+
+
+@pytest.mark.parametrize(("text", "down"), [
+    # 3.12 syntax (PEP 701: the same quote inside a replacement field); 3.11 rejects it.
+    (b"revision = 'b1'\ndown_revision = 'a1'\nNAME = f\"{\"users\"!r:{'>'}10}\"\n", ("a1",)),
+    # Python 2: a print statement, a merge tuple over lines with comments.
+    (b"revision = u'b1'\ndown_revision = (\n    'a1',  # one\n    'a2',\n)\n"
+     b"def upgrade():\n    print 'upgrading'\n", ("a1", "a2")),
+])
+def test_a_file_that_does_not_compile_keeps_its_place(text: bytes, down: tuple[str, ...]) -> None:
+    import sys
+
+    record, problems = read_all(text, "versions/b1.py", "b1.py")
+    if sys.version_info >= (3, 12) and b"print '" not in text:
+        assert problems == []  # newer interpreters compile it: nothing to say
+    else:
+        assert [p.kind for p in problems] == ["unparseable-file"]
+        assert problems[0].revisions == ("b1",)
+    assert record is not None
+    assert (record.revision, record.down_revisions) == ("b1", down)
+
+
+def test_a_file_that_does_not_compile_and_hides_its_ids_yields_no_record() -> None:
+    record, problems = read_all(b"revision = make()\ndown_revision = 'a1'\nx = (\n",
+                            "versions/b1.py", "b1.py")
+    assert record is None
+    assert [p.kind for p in problems] == ["unparseable-file"]

@@ -17,7 +17,9 @@ def _snapshot(repo: Path) -> dict[str, bytes]:
     for folder, _, names in os.walk(repo):
         for name in names:
             path = Path(folder) / name
-            if "objects" not in path.parts and name not in ("index", "FETCH_HEAD"):
+            # hookman's own caches under .git/hookman only save work; they are not the user's.
+            cache = path.parent.name == "hookman" and name.endswith("cache")
+            if "objects" not in path.parts and name not in ("index", "FETCH_HEAD") and not cache:
                 out[str(path.relative_to(repo))] = path.read_bytes()
     return out
 
