@@ -133,16 +133,25 @@ def _headline(outcome: RefOutcome, upstream_only: bool) -> str:
 def fix_own(run: HookRun, outcome: RefOutcome) -> int:
     from hooks_manager import gitops
     from hooks_manager.fix import write_and_commit
+    from hooks_manager.fixlock import fix_lock
 
     gitops.refuse_if_busy(run.root)
-    plans = _plans(run, outcome.own, f"the pushed commit {outcome.ref.local_sha[:10]}")
-    message = commit_message_for(plans)
-    done = write_and_commit(run.root, plans, message, say)
+    with fix_lock(run.root, say):  # one fix at a time, from its plan to its commit
+        plans = _plans(run, outcome.own, f"the pushed commit {outcome.ref.local_sha[:10]}")
+        message = commit_message_for(plans)
+        done = write_and_commit(run.root, plans, message, say)
     assert done.sha is not None
     return _push_again(done.sha, message, done.paths)
 
 
 def fix_with_upstream(run: HookRun, outcome: RefOutcome, branch: str) -> int:
+    from hooks_manager.fixlock import fix_lock
+
+    with fix_lock(run.root, say):  # one fix at a time, from the merge to the commit
+        return _fix_with_upstream(run, outcome, branch)
+
+
+def _fix_with_upstream(run: HookRun, outcome: RefOutcome, branch: str) -> int:
     from hooks_manager import gitops
     from hooks_manager.fix import write_and_commit
 
