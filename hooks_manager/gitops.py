@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 
 import git
 
@@ -121,7 +122,7 @@ def merge_upstream(root: str, upstream: str) -> str:
             raise MergeError(
                 f"merging {upstream} into {_branch(repo)} conflicts in "
                 f"{', '.join(conflicted)}; the merge was aborted and nothing changed",
-                hint=f"merge by hand: git merge {upstream}, resolve and commit, then "
+                hint=f"merge by hand: git merge {shlex.quote(upstream)}, resolve and commit, then "
                      "hookman merge --commit, then git push again") from exc
         raise MergeError(f"git could not merge {upstream}: {_said(exc)}",
                          hint="nothing changed; fix the cause and push again") from exc
