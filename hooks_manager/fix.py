@@ -81,6 +81,26 @@ def plan_merge(
     return MergePlan(project, heads, rev_id, message or default_message(heads), paths)
 
 
+def _nothing_hint(root: str, projects: list[Project]) -> str:
+    """Name the revision files that are not committed: a merge written by a fix that was
+    killed (or by hand) makes the work tree single-headed while HEAD still forks."""
+    import shlex
+
+    from hooks_manager import proc
+
+    rels = [os.path.relpath(loc, root) for p in projects for loc in p.locations]
+    result = proc.run(["git", "ls-files", "-z", "--others", "--exclude-standard", "--", *rels],
+                      root)
+    loose = [p.decode(errors="surrogateescape") for p in result.out.split(b"\0")
+             if p.endswith(b".py")] if result.code == 0 else []
+    if not loose:
+        return ("a merge revision needs two heads or more (if you already wrote one, `git "
+                "status` shows it: git add it and commit)")
+    quoted = " ".join(shlex.quote(p) for p in loose)
+    return (f"not committed: {', '.join(loose)} (an interrupted fix may have left it). Read "
+            f"it, then commit it (git add -- {quoted} && git commit) or delete it")
+
+
 def _taken_hint(root: str, path: str) -> str:
     import shlex
 
@@ -108,8 +128,7 @@ def plan_all(
             plans.append(plan)
     if not plans:
         raise MergeError(f"nothing to merge: {', '.join(single)} has at most one head",
-                         hint="a merge revision needs two heads or more (if you already "
-                              "wrote one, `git status` shows it: git add it and commit)")
+                         hint=_nothing_hint(root, projects))
     return plans
 
 
@@ -283,7 +302,10 @@ def merge_command(
         done = write_and_commit(root, plans, commit_message_for(plans) if commit else None,
                                 say, merging=merging)
     say(f"hookman: wrote {', '.join(done.paths)}")
-    if done.sha:
+    if done.sha and merging:
+        say(f"hookman: committed {done.sha[:10]}, which concludes the merge (git's own merge "
+            "message) and holds the merge revision")
+    elif done.sha:
         say(f"hookman: committed {done.sha[:10]} {commit_message_for(plans)}")
     else:
         import shlex

@@ -11,10 +11,13 @@ crash) is taken over, with a line saying so.
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 from hooks_manager import proc
 from hooks_manager.errors import MergeError
@@ -136,10 +139,25 @@ def fix_lock(root: str, say: Callable[[str], None]) -> Iterator[None]:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(mine)
         break
+    previous = _undo_on_sigterm()
     try:
         yield
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         _remove_if(path, mine)
+
+
+def _undo_on_sigterm() -> signal.Handlers | Callable[[int, FrameType | None], object] | int | None:
+    """SIGTERM (a closed terminal, a killed IDE task) ends Python without unwinding; while a
+    fix holds the lock it is turned into SystemExit, so the undo runs as for Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 def _remove_if(path: str, content: str) -> None:

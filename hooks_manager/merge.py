@@ -64,7 +64,7 @@ def write_merge(
         warn(f"hookman: warning: {project.name} sets revision_environment = true, so alembic "
              "runs env.py (and may connect to the database) to write the merge")
     owned = Owned(root or os.getcwd())
-    before = snapshot(project.locations)
+    before = owned.watch(project.locations)
     try:
         # alembic's status lines ("Generating ... done") go through util.msg to sys.stdout
         # whatever Config(stdout=) says; stderr keeps them in order with hookman's own lines.

@@ -55,13 +55,22 @@ class Owned:
     """Paths a fix created, each with the sha256 of the bytes it wrote (files) or nothing
     (folders it made, removed only when empty)."""
 
-    __slots__ = ("dirs", "files", "others", "root")
+    __slots__ = ("before", "dirs", "files", "locations", "others", "root")
 
     def __init__(self, root: str) -> None:
         self.root = root
         self.files: dict[str, str] = {}
         self.dirs: list[str] = []
         self.others: set[str] = set()  # new paths that are not ours: left, and said so
+        self.before: set[str] = set()
+        self.locations: list[str] = []
+
+    def watch(self, locations: list[str]) -> set[str]:
+        """Remember the folders' contents before the fix writes: whatever else appears
+        there until the undo (during the commit, say) is named as left."""
+        self.locations = locations
+        self.before = snapshot(locations)
+        return self.before
 
     def claim(self, before: set[str], after: set[str], rev_id: str, written: str | None) -> None:
         """Claim, among the paths that appeared between ``before`` and ``after``, the
@@ -87,6 +96,10 @@ class Owned:
 
     def undo(self) -> list[str]:
         """Remove what is still ours; one line per revision file and per path left."""
+        if self.locations:
+            mine = set(self.files) | set(self.dirs)
+            self.others |= {p for p in snapshot(self.locations) - self.before - mine
+                            if not _bytecode(p)}
         lines = []
         for path, sha in sorted(self.files.items()):
             now = digest(path)

@@ -54,11 +54,15 @@ def _in_git(report: ProjectReport) -> bool:
     return os.path.exists(os.path.join(report.source.root, ".git"))
 
 
-def merge_commands(report: ProjectReport, several: bool) -> list[Fix]:
+def merge_commands(
+    report: ProjectReport, several: bool, merging: bool | None = None
+) -> list[Fix]:
     """The exact commands that fix a fork, hookman's first and alembic's own second, each
     runnable from the repository root in the state it is printed in. A fork that only
     exists once the branch meets another (--against, pre-push's prediction) needs that
-    other branch merged in first: on the branch alone there is nothing to merge."""
+    other branch merged in first: on the branch alone there is nothing to merge.
+    ``merging``: a merge is under way (None: ask git; pre-merge-commit runs before git
+    writes MERGE_HEAD, so that hook says so itself)."""
     from hooks_manager.merge import merge_rev_id
 
     heads = sorted(report.verdict.head_ids)
@@ -90,7 +94,9 @@ def merge_commands(report: ProjectReport, several: bool) -> list[Fix]:
     if isinstance(report.source, Commit):
         return [Fix([hookman]), Fix([alembic], "then git add the file alembic names and "
                                                "commit it")]
-    if isinstance(report.source, Index) and _merging(root):
+    if merging is None:
+        merging = _merging(root)
+    if isinstance(report.source, Index) and merging:
         # pre-merge-commit (or the commit that concludes a merge): `hookman merge --commit`
         # adds the merge revision to the merge under way and concludes it.
         return [Fix([hookman], "concludes the merge under way"),
@@ -121,15 +127,19 @@ def edit_instead(report: ProjectReport) -> list[str]:
             for kind in kinds]
 
 
-def render_text(reports: list[ProjectReport], quiet: bool = False) -> str:
+def render_text(
+    reports: list[ProjectReport], quiet: bool = False, merging: bool | None = None
+) -> str:
     several = len(reports) > 1
     lines: list[str] = []
     for report in reports:
-        lines += _project_text(report, several, quiet)
+        lines += _project_text(report, several, quiet, merging)
     return "\n".join(lines)
 
 
-def _project_text(report: ProjectReport, several: bool, quiet: bool) -> list[str]:
+def _project_text(
+    report: ProjectReport, several: bool, quiet: bool, merging: bool | None = None
+) -> list[str]:
     verdict = report.verdict
     name = report.project.name
     where = _where(report)
@@ -143,7 +153,7 @@ def _project_text(report: ProjectReport, several: bool, quiet: bool) -> list[str
     out = [f"hookman: {name}: {len(verdict.errors)} problem(s){where}", *_dependency_note(report)]
     for problem in verdict.problems:
         if problem.kind == "multiple-heads":
-            out += _fork_text(report, several)
+            out += _fork_text(report, several, merging)
         else:
             label = "error" if problem.severity == ERROR else "warning"
             out.append(f"  {label} [{problem.kind}]: {problem.message}")
@@ -181,7 +191,7 @@ def _short(rev: str) -> str:
     return rev[:10] if full else rev
 
 
-def _fork_text(report: ProjectReport, several: bool) -> list[str]:
+def _fork_text(report: ProjectReport, several: bool, merging: bool | None = None) -> list[str]:
     verdict = report.verdict
     out = [f"  error [multiple-heads]: {len(verdict.heads)} heads — `alembic upgrade head` "
            "fails until they are merged:"]
@@ -196,7 +206,7 @@ def _fork_text(report: ProjectReport, several: bool) -> list[str]:
         # No command fixes this history; `hookman merge` would refuse.
         out += [f"  no command fixes this; edit instead: {line}" for line in edits]
         return out
-    fix, alembic_fix = merge_commands(report, several)
+    fix, alembic_fix = merge_commands(report, several, merging)
     out.append(f"  fix: {fix.command()}")
     out.append(f"   or: {alembic_fix.command()}")
     return out
