@@ -20,7 +20,9 @@ from hooks_manager.sources import in_progress
 
 def open_repo(root: str) -> git.Repo:
     try:
-        return git.Repo(root)
+        # expand_vars=False: a folder named `$HOME` (or `~x`) is that folder, not a variable
+        # GitPython would expand (and warn about) into another path.
+        return git.Repo(root, expand_vars=False)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
         raise GitError(f"{root} is not a git repository") from exc
 

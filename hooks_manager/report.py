@@ -68,7 +68,8 @@ def merge_commands(
     heads = sorted(report.verdict.head_ids)
     project = report.project
     root = report.source.root
-    target = ["-p", project.name] if several else []
+    # One argument (`--project=NAME`): a name that starts with "-" stays a value.
+    target = [f"--project={project.name}"] if several else []
     message = f"merge heads {' and '.join(heads)}"
     options: list[str] = []
     home = project.toml_path

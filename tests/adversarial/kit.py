@@ -35,8 +35,11 @@ def merge_file(project: Path) -> Path:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The user's shell: the venv on PATH, no git variables of a surrounding hook."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    """The user's shell: the venv on PATH, no git variables of a surrounding hook (the
+    identity and config isolation of the test run stay)."""
+    hook_vars = ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GIT_PREFIX",
+                 "GIT_OBJECT_DIRECTORY", "GIT_EXEC_PATH")
+    env = {k: v for k, v in os.environ.items() if k not in hook_vars}
     env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
     env.update(extra)
     return env
