@@ -35,7 +35,9 @@ def handle_failures(
             "(above). Fix them, commit, and push again.")
         return EXIT_PROBLEMS
     head_sha, branch = _head(run.root)
-    target = next((o for o in failing if o.ref.local_sha == head_sha), None) if branch else None
+    # A tag at HEAD is not the branch: a commit on the branch leaves the tag where it was.
+    target = next((o for o in failing if o.ref.local_sha == head_sha
+                   and not o.ref.local_ref.startswith("refs/tags/")), None) if branch else None
     rest = [o for o in failing if o is not target]
     auto = run.settings.auto_merge or os.environ.get("HOOKMAN_AUTO_MERGE", "").lower() in _TRUE
     for outcome in rest:
