@@ -283,8 +283,10 @@ def test_step(run: HookRun) -> int | None:
     say(f"hookman: running the tests: {command}")
     code = run_tests(command, run.root)
     if code:
-        say(f"hookman: push blocked: the tests failed (`{command}` exited {code}). Fix them, "
-            "or skip them knowingly: SKIP=tests git push (or git push --no-verify).")
+        skip = ("" if "tests" in run.settings.required else  # SKIP is refused for it
+                ", or skip them knowingly: SKIP=tests git push (or git push --no-verify)")
+        say(f"hookman: push blocked: the tests failed (`{command}` exited {code}). Fix "
+            f"them{skip}.")
         return EXIT_TESTS_FAILED
     say("hookman: tests passed")
     return None
