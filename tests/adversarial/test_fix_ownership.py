@@ -260,3 +260,27 @@ def test_a_lock_left_behind_or_held(project: Path, holder: str) -> None:
         assert "took over a stale fix lock" in done.stderr
         assert tracked(project, merge_file(project))
         assert not lock.exists()
+
+
+@pytest.mark.parametrize("fork", ["own", "against the upstream"])
+def test_auto_merge_in_a_push_undoes_only_its_own_files(tmp_path: Path, fork: str) -> None:
+    from tests.pushkit import forked_setup, own_fork, push, remote_sha
+
+    setup = forked_setup(tmp_path)
+    if fork == "own":
+        own_fork(setup)
+    clone = setup.clone
+    head = git(clone, "rev-parse", "HEAD")
+    signer = script(tmp_path / "signer.sh", teammate_writes(versions(clone)) + "exit 1\n")
+    git(clone, "config", "commit.gpgsign", "true")
+    git(clone, "config", "gpg.program", str(signer))
+    done = push(clone, "origin", "feature-b", env={"CI": "1", "HOOKMAN_AUTO_MERGE": "1"})
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "(hookman wrote it)" in done.stderr
+    assert "left migrations/versions/notes (not hookman's" in done.stderr
+    assert (versions(clone) / "notes" / "todo.txt").read_text() == "remember\n"
+    assert (versions(clone) / "dddd00000004_teammate.py").exists()
+    assert git(clone, "rev-parse", "HEAD") == head  # the merge of origin/main undone too
+    assert git(clone, "status", "--porcelain", "--untracked-files=no") == ""
+    assert remote_sha(setup, "feature-b") == ""
