@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from hooks_manager.check import ProjectReport, check_project
 from hooks_manager.config import Project, Settings
-from hooks_manager.errors import MergeError
+from hooks_manager.errors import HookmanError, MergeError
 from hooks_manager.sources import WorkTree
 from hooks_manager.textsafe import shown
+
+if TYPE_CHECKING:
+    from hooks_manager.owned import Owned
 
 Say = Callable[[str], None]
 
@@ -74,9 +78,42 @@ def plan_merge(
     if taken is not None:
         raise MergeError(f"{project.name}: revision id {rev_id} (the merge of "
                          f"{', '.join(heads)}) is already used by {taken.path}",
-                         hint="someone may have merged this fork already: pull, then check")
+                         hint=_taken_hint(root, taken.path))
     paths = [r.path for r in report.verdict.heads if r.revision in heads]
     return MergePlan(project, heads, rev_id, message or default_message(heads), paths)
+
+
+def _nothing_hint(root: str, projects: list[Project]) -> str:
+    """Name the revision files that are not committed: a merge written by a fix that was
+    killed (or by hand) makes the work tree single-headed while HEAD still forks."""
+    import shlex
+
+    from hooks_manager import proc
+
+    rels = [os.path.relpath(loc, root) for p in projects for loc in p.locations]
+    result = proc.run(["git", "ls-files", "-z", "--others", "--exclude-standard", "--", *rels],
+                      root)
+    loose = [p.decode(errors="surrogateescape") for p in result.out.split(b"\0")
+             if p.endswith(b".py")] if result.code == 0 else []
+    if not loose:
+        return ("a merge revision needs two heads or more (if you already wrote one, `git "
+                "status` shows it: git add it and commit)")
+    quoted = " ".join(shlex.quote(p) for p in loose)
+    return (f"not committed: {', '.join(loose)} (an interrupted fix may have left it). Read "
+            f"it, then commit it (git add -- {quoted} && git commit) or delete it")
+
+
+def _taken_hint(root: str, path: str) -> str:
+    import shlex
+
+    from hooks_manager import proc
+
+    status = proc.run(["git", "status", "--porcelain", "--", path], root)
+    if status.code == 0 and status.out.startswith(b"??"):
+        # What a fix killed mid-way (kill -9, power loss) leaves: its file, not committed.
+        return (f"{path} is not committed: an interrupted fix may have left it. Read it, "
+                f"then commit it (git add -- {shlex.quote(path)} && git commit) or delete it")
+    return "someone may have merged this fork already: pull, then check"
 
 
 def plan_all(
@@ -93,19 +130,27 @@ def plan_all(
             plans.append(plan)
     if not plans:
         raise MergeError(f"nothing to merge: {', '.join(single)} has at most one head",
-                         hint="a merge revision needs two heads or more (if you already "
-                              "wrote one, `git status` shows it: git add it and commit)")
+                         hint=_nothing_hint(root, projects))
     return plans
 
 
-def refuse_uncommitted_heads(root: str, plans: list[MergePlan]) -> None:
+def _merging(root: str) -> bool:
+    from hooks_manager.sources import in_progress
+
+    return any(marker == "MERGE_HEAD" for marker, _, _ in in_progress(root))
+
+
+def refuse_uncommitted_heads(root: str, plans: list[MergePlan], merging: bool = False) -> None:
     """--commit commits the merge file alone: every head it names must already be committed,
-    or that commit would hold a revision whose parent it lacks."""
+    or that commit would hold a revision whose parent it lacks. During a merge the whole
+    index is committed: staged heads are fine, unstaged or untracked ones are not."""
     from hooks_manager import proc
 
     paths = [p for plan in plans for p in plan.head_paths]
     pending = proc.git(root, "status", "--porcelain", "-z", "--", *paths).split(b"\0")
-    names = sorted({line[3:].decode() for line in pending if line})
+    if merging:
+        pending = [line for line in pending if line[:2] == b"??" or line[1:2] not in b" "]
+    names = sorted({line[3:].decode(errors="replace") for line in pending if line})
     if names:
         raise MergeError(f"the heads' files are not all committed: {', '.join(names)}; a "
                          "commit of the merge revision alone would lack them",
@@ -114,38 +159,72 @@ def refuse_uncommitted_heads(root: str, plans: list[MergePlan]) -> None:
 
 
 def write_and_commit(
-    root: str, plans: list[MergePlan], commit_message: str | None, say: Say
+    root: str, plans: list[MergePlan], commit_message: str | None, say: Say,
+    merging: bool = False,
 ) -> Done:
-    """Write each plan's merge revision; commit them all when ``commit_message`` is given.
-    All or nothing: on any failure (or Ctrl-C) every file written is removed and unstaged."""
+    """Write each plan's merge revision; commit them all when ``commit_message`` is given
+    (``merging``: conclude the merge under way). All or nothing: on any failure (or Ctrl-C)
+    the files hookman wrote are unstaged and removed, each only while its bytes are still
+    hookman's; every path left is named. The caller holds the fix lock (fixlock.py)."""
     from hooks_manager import gitops
-    from hooks_manager.merge import remove_created, write_merge
+    from hooks_manager.merge import write_merge
 
     if commit_message is not None:
-        gitops.refuse_if_busy(root)
+        gitops.refuse_if_busy(root, allow_merge=merging)
     from hooks_manager.headfile import refresh
 
-    created: list[str] = []
+    owned: list[Owned] = []
     paths: list[str] = []
     heads_paths: list[str] = []
     undo_heads = None
     try:
         for plan in plans:
-            written = write_merge(plan.project, plan.heads, plan.message, plan.rev_id, say)
-            created += written.created
+            written = write_merge(plan.project, plan.heads, plan.message, plan.rev_id, say,
+                                  root=root)
+            owned.append(written.owned)
             paths.append(os.path.relpath(written.path, root).replace(os.sep, "/"))
         heads_paths, undo_heads = refresh(root, [plan.project for plan in plans])
         sha = None
-        if commit_message is not None and heads_paths:  # edits a tracked file: not "new"
-            sha = gitops.commit_files(root, paths + heads_paths, commit_message)
-        elif commit_message is not None:
-            sha = gitops.commit_new_files(root, paths, commit_message)
-    except BaseException:
-        remove_created(created)
+        if commit_message is not None:
+            # The head file is an edited tracked file: `commit --only` takes it as it takes new
+            # files, and on failure its index entry goes back to HEAD's (undo_heads puts its
+            # bytes back).
+            sha = gitops.commit_new_files(root, paths + heads_paths, commit_message,
+                                          merging=merging)
+    except BaseException as exc:
+        summary = _undo(root, owned, paths, say)
         if undo_heads is not None:
             undo_heads(paths)
+        if isinstance(exc, HookmanError):
+            exc.hint = "; ".join(h for h in (exc.hint, summary) if h)
         raise
     return Done(paths + heads_paths, sha)
+
+
+def _undo(root: str, owned: list[Owned], paths: list[str], say: Say) -> str:
+    """Undo a failed fix's files, say what happened to each, and sum it up for the hint."""
+    import shlex
+
+    from hooks_manager.owned import Owned
+
+    lines = [line for o in owned for line in o.undo()]
+    still = set(Owned(root).staged(paths)) if os.path.exists(os.path.join(root, ".git")) \
+        else set()
+    for path in sorted(still):
+        mine = next((i for i, line in enumerate(lines) if line.startswith(f"left {path}:")),
+                    None)
+        if mine is not None:
+            lines[mine] += ", staged"
+        else:
+            lines.append(f"{path} is still staged (the index was busy): "
+                         f"git reset -q -- {shlex.quote(path)} unstages it")
+    for line in lines:
+        say(f"hookman: {line}")
+    if not lines:
+        return "nothing was left behind"
+    left = any(line.startswith("left ") or "still staged" in line for line in lines)
+    return ("hookman undid only what it wrote; the lines above say what was left" if left
+            else "hookman removed what it wrote; nothing is left staged")
 
 
 def commit_message_for(plans: list[MergePlan]) -> str:
@@ -182,42 +261,60 @@ def merge_command(
     settings, alembic_toml, toml_path = load_settings(root)
     projects = select_project(
         find_projects(root, settings, alembic_toml, toml_path, config, section), project_name)
-    if os.path.exists(os.path.join(root, ".git")):
+    in_git = os.path.exists(os.path.join(root, ".git"))
+    merging = in_git and _merging(root)
+    if in_git:
         from hooks_manager import gitops
 
-        gitops.refuse_if_busy(root)
-    plans = plan_all(root, projects, settings, message)
-    if commit:
-        refuse_uncommitted_heads(root, plans)
-    collide = False
-    for plan in plans:
-        say(f"hookman: {shown(plan.project.name)}: merge heads "
-            f"{', '.join(map(shown, plan.heads))} into revision "
-            f"{plan.rev_id} ({plan.message})")
-        from hooks_manager.explain import before_merge  # what both lines change, read first
+        gitops.refuse_if_busy(root, allow_merge=True)
+    from hooks_manager.fixlock import fix_lock
 
-        warned = before_merge(root, plan.project, settings)
-        for line in warned:
-            say(line)
-        collide = collide or any("warning [overlap]" in line for line in warned)
-    if not yes:
-        from hooks_manager.prompts import open_prompter
+    # Held from the plan to the commit: a second fix plans only once this one is done, and
+    # then finds the merge written (the id is taken) instead of writing the same file.
+    with fix_lock(root, say):
+        plans = plan_all(root, projects, settings, message)
+        if commit:
+            refuse_uncommitted_heads(root, plans, merging)
+        collide = False
+        for plan in plans:
+            say(f"hookman: {shown(plan.project.name)}: merge heads "
+                f"{', '.join(map(shown, plan.heads))} into revision "
+                f"{plan.rev_id} ({shown(plan.message)})")
+            from hooks_manager.explain import before_merge  # what both lines change, read first
 
-        what = "Write it and commit it?" if commit else "Write it?"
-        answer = open_prompter().confirm(what, True)
-        if answer is None:
-            say("hookman: cancelled; nothing was written")
-            return EXIT_INTERRUPTED
-        if not answer:
-            say("hookman: nothing was written")
-            return EXIT_PROBLEMS
-    done = write_and_commit(root, plans, commit_message_for(plans) if commit else None, say)
+            warned = before_merge(root, plan.project, settings)
+            for line in warned:
+                say(line)
+            collide = collide or any("warning [overlap]" in line for line in warned)
+        if merging and commit:
+            say("hookman: a merge is under way: the merge revision joins it, and committing "
+                "concludes the merge")
+        if not yes:
+            from hooks_manager.prompts import open_prompter
+
+            what = "Write it and commit it?" if commit else "Write it?"
+            answer = open_prompter().confirm(what, True)
+            if answer is None:
+                say("hookman: cancelled; nothing was written")
+                return EXIT_INTERRUPTED
+            if not answer:
+                say("hookman: nothing was written")
+                return EXIT_PROBLEMS
+        done = write_and_commit(root, plans, commit_message_for(plans) if commit else None,
+                                say, merging=merging)
     say(f"hookman: wrote {', '.join(done.paths)}")
     if collide:
         say("hookman: warning: the merged lines collide (above): `alembic upgrade head` is "
             "expected to fail until one line drops the duplicate operation")
-    if done.sha:
+    if done.sha and merging:
+        say(f"hookman: committed {done.sha[:10]}, which concludes the merge (git's own merge "
+            "message) and holds the merge revision")
+    elif done.sha:
         say(f"hookman: committed {done.sha[:10]} {commit_message_for(plans)}")
     else:
-        say(f"hookman: next: git add {' '.join(done.paths)} && git commit")
+        import shlex
+
+        finish = "git commit --no-edit" if merging else "git commit"
+        say(f"hookman: next: git add -- {' '.join(shlex.quote(p) for p in done.paths)} && "
+            f"{finish}")
     return EXIT_OK

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 
 import git
 
@@ -26,9 +27,18 @@ def open_repo(root: str) -> git.Repo:
         raise GitError(f"{root} is not a git repository") from exc
 
 
-def refuse_if_busy(root: str) -> None:
-    """Raise MergeError when git is in the middle of something a new commit would disturb."""
-    for _, what, how in in_progress(root):
+def refuse_if_busy(root: str, allow_merge: bool = False) -> None:
+    """Raise MergeError when git is in the middle of something a new commit would disturb.
+    ``allow_merge``: a merge whose commit was stopped by the fork is what `hookman merge`
+    concludes (when its conflicts are resolved)."""
+    for marker, what, how in in_progress(root):
+        if allow_merge and marker == "MERGE_HEAD":
+            conflicted = unmerged(root)
+            if conflicted:
+                raise MergeError(f"{what} in {root} with unresolved conflicts in "
+                                 f"{', '.join(conflicted)}; hookman writes nothing now",
+                                 hint="resolve them and git add them, then run the fix again")
+            continue
         raise MergeError(f"{what} in {root}; hookman writes nothing now", hint=how)
     git_dir = open_repo(root).git_dir  # a linked worktree's own folder: its state lives there
     lock = os.path.join(git_dir, "index.lock")
@@ -54,29 +64,48 @@ def has_tracked_changes(root: str) -> bool:
     return open_repo(root).is_dirty(index=True, working_tree=True, untracked_files=False)
 
 
-def commit_new_files(root: str, paths: list[str], message: str) -> str:
+def commit_new_files(root: str, paths: list[str], message: str, merging: bool = False) -> str:
     """Commit exactly ``paths`` (new files, relative to ``root``) and return the commit's sha.
 
     ``commit --only`` builds the commit from HEAD plus these paths, so whatever else is staged
     stays staged and out of this commit, and unstaged changes are not touched. ``--no-verify``:
-    hookman's own pre-commit must not re-enter. On failure the paths are unstaged again."""
+    hookman's own pre-commit must not re-enter. On failure the paths are unstaged again.
+
+    ``merging``: a merge is under way (its pre-merge-commit or pre-commit hook found the fork).
+    git refuses a partial commit then; the merge's commit is the whole index, so the paths
+    are added and the merge is concluded with git's own message (--no-edit). Its hooks ran
+    already, on this very index minus the merge revision (that is how the fork was found)."""
     repo = open_repo(root)
     try:
         repo.git.add("--", *paths)
-        repo.git.commit("--only", "--no-verify", "--quiet", "-m", message, "--", *paths)
+        if merging:
+            repo.git.commit("--no-edit", "--no-verify", "--quiet")
+        else:
+            repo.git.commit("--only", "--no-verify", "--quiet", "-m", message, "--", *paths)
     except BaseException as exc:
         _unstage(repo, paths)
         if isinstance(exc, git.GitCommandError):
             raise GitError(f"git could not commit {', '.join(paths)}: {_said(exc)}",
-                           hint="nothing was committed or left staged") from exc
+                           hint="nothing was committed") from exc
         raise
     return repo.head.commit.hexsha
 
 
 def _unstage(repo: git.Repo, paths: list[str]) -> None:
-    # When this fails too, the index is locked or gone: then the paths never made it in.
+    """Put the index entries of ``paths`` back as HEAD has them. `reset` (not `rm --cached`):
+    if HEAD holds a path (a concurrent fix committed the same file), removing it from the
+    index would stage its deletion. When this fails too, the index is locked or gone: the
+    caller asks git afterwards what is still staged, and says so."""
     with contextlib.suppress(git.GitCommandError):
-        repo.git.rm("--cached", "--quiet", "--ignore-unmatch", "--", *paths)
+        if repo.head.is_valid():
+            repo.git.reset("-q", "HEAD", "--", *paths)
+        else:
+            repo.git.rm("--cached", "--quiet", "--ignore-unmatch", "--", *paths)
+
+
+def unmerged(root: str) -> list[str]:
+    """Paths with unresolved conflicts (a merge's commit is refused while there are any)."""
+    return _conflicted(open_repo(root))
 
 
 def merge_upstream(root: str, upstream: str, resolvable: tuple[str, ...] = ()) -> str:
@@ -107,7 +136,7 @@ def merge_upstream(root: str, upstream: str, resolvable: tuple[str, ...] = ()) -
             raise MergeError(
                 f"merging {upstream} into {_branch(repo)} conflicts in "
                 f"{', '.join(conflicted)}; the merge was aborted and nothing changed",
-                hint=f"merge by hand: git merge {upstream}, resolve and commit, then "
+                hint=f"merge by hand: git merge {shlex.quote(upstream)}, resolve and commit, then "
                      "hookman merge --commit, then git push again") from exc
         raise MergeError(f"git could not merge {upstream}: {_said(exc)}",
                          hint="nothing changed; fix the cause and push again") from exc

@@ -151,14 +151,34 @@ def check_index(run: HookRun) -> int | None:
         from hooks_manager.headfile import judge_reports
 
         judge_reports(reports, source)
-    if all(r.verdict.ok for r in reports):
+    failing = [r for r in reports if not r.verdict.ok]
+    if not failing:
         return None
+    from hooks_manager.inherited import inherited_by_commit
     from hooks_manager.report import render_text
 
     what = "merge" if run.hook_type == "pre-merge-commit" else "commit"
-    say(render_text(reports, quiet=True))
-    say(f"hookman: {what} blocked. Fix the history above and {what} again "
-        "(or skip knowingly: SKIP=alembic-heads, or git's --no-verify).")
+    # pre-merge-commit runs before git writes MERGE_HEAD: the fix lines must know anyway.
+    merging = run.hook_type == "pre-merge-commit" or None
+    kept = [r for r in failing if inherited_by_commit(run.root, r)]
+    blocking = [r for r in failing if r not in kept]
+    if kept:
+        say(render_text(kept, quiet=True, merging=merging))
+        say(f"hookman: warning: this fork is already in HEAD and this {what} changes no "
+            f"revision file of {', '.join(r.project.name for r in kept)}: letting it through "
+            "(fix the fork soon, with the line above)")
+    if not blocking:
+        return None
+    say(render_text(blocking, quiet=True, merging=merging))
+    if "alembic-heads" in run.settings.required:
+        skip = ""  # SKIP is refused for a required check: offering it would be a lie
+    else:
+        skip = " (or skip knowingly: SKIP=alembic-heads, or git's --no-verify)"
+    if merging or any(m == "MERGE_HEAD" for m, _, _ in in_progress(run.root)):
+        say(f"hookman: {what} blocked before its commit; the merge is still under way. Run "
+            f"the fix above (it concludes the merge), or git merge --abort{skip}.")
+    else:
+        say(f"hookman: {what} blocked. Fix the history above and {what} again{skip}.")
     return EXIT_PROBLEMS
 
 

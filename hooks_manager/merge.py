@@ -2,8 +2,9 @@
 loader): `command.merge` with explicit head ids, the project's own script.py.mako and
 post-write hooks, and a revision id every developer derives the same way.
 
-Whatever alembic leaves behind when it fails (a file whose post-write hook failed, a
-``__pycache__`` entry) is removed again: a failed merge leaves the folders as they were.
+What alembic leaves behind when it fails (a file whose post-write hook failed, a
+``__pycache__`` entry) is removed again, and only that (owned.py): a file a teammate, an
+editor or a hook put in the versions folder meanwhile stays, and is named.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from hooks_manager.config import Project
 from hooks_manager.errors import MergeError
+from hooks_manager.owned import Owned, snapshot
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -36,18 +38,18 @@ def default_message(heads: list[str]) -> str:
 
 
 class Written:
-    """What a merge wrote: the revision file, and every path it created (to undo it)."""
+    """What a merge wrote: the revision file, and the paths it owns (to undo it)."""
 
-    __slots__ = ("created", "path")
+    __slots__ = ("owned", "path")
 
-    def __init__(self, path: str, created: list[str]) -> None:
+    def __init__(self, path: str, owned: Owned) -> None:
         self.path = path
-        self.created = created
+        self.owned = owned
 
 
 def write_merge(
     project: Project, heads: list[str], message: str, rev_id: str,
-    warn: Callable[[str], None],
+    warn: Callable[[str], None], root: str | None = None,
 ) -> Written:
     """Run alembic's merge of ``heads`` (explicit ids, never "heads") into revision ``rev_id``.
     Raises MergeError with alembic's own words; nothing it wrote is left behind."""
@@ -61,7 +63,8 @@ def write_merge(
     if str(config.get_alembic_option("revision_environment") or "").lower() == "true":
         warn(f"hookman: warning: {project.name} sets revision_environment = true, so alembic "
              "runs env.py (and may connect to the database) to write the merge")
-    before = _snapshot(project.locations)
+    owned = Owned(root or os.getcwd())
+    before = owned.watch(project.locations)
     try:
         # alembic's status lines ("Generating ... done") go through util.msg to sys.stdout
         # whatever Config(stdout=) says; stderr keeps them in order with hookman's own lines.
@@ -70,23 +73,36 @@ def write_merge(
             script = command.merge(config, revisions=list(heads), message=message,
                                    rev_id=rev_id)
     except BaseException as exc:
-        _remove_new(project.locations, before)
+        owned.claim(before, snapshot(project.locations), rev_id, None)
+        left = _undo(owned, warn)
         if isinstance(exc, CommandError):
             raise MergeError(f"alembic could not write the merge for {project.name}: {exc}",
-                             hint="nothing was written; fix the cause and run `hookman "
-                                  "merge` again") from exc
+                             hint=f"{left}; fix the cause and run `hookman merge` "
+                                  "again") from exc
         if isinstance(exc, Exception):
             raise MergeError(
                 f"alembic could not write the merge for {project.name}: "
                 f"{type(exc).__name__}: {_one_line(exc)}",
-                hint="nothing was written; alembic loads every revision file and "
+                hint=f"{left}; alembic loads every revision file and "
                      "script.py.mako, so run hookman where the project's own imports work "
                      "(the environment you run alembic in)") from exc
         raise
-    if script is None:
-        _remove_new(project.locations, before)
+    path = None if script is None else os.path.abspath(script.path)
+    owned.claim(before, snapshot(project.locations), rev_id, path)
+    if path is None:
+        _undo(owned, warn)
         raise MergeError(f"alembic wrote no merge revision for {project.name}")
-    return Written(os.path.abspath(script.path), sorted(_snapshot(project.locations) - before))
+    return Written(path, owned)
+
+
+def _undo(owned: Owned, warn: Callable[[str], None]) -> str:
+    """Undo ``owned``, one line per path; the summary for the error's hint."""
+    lines = owned.undo()
+    for line in lines:
+        warn(f"hookman: {line}")
+    if any(line.startswith("left ") for line in lines):
+        return "hookman removed only what it wrote (the lines above say what was left)"
+    return "nothing was written"
 
 
 def _config(project: Project) -> Config:
@@ -108,34 +124,6 @@ def _inside(folder: str) -> Iterator[None]:
         yield
     finally:
         os.chdir(previous)
-
-
-def _snapshot(locations: list[str]) -> set[str]:
-    found: set[str] = set()
-    for location in locations:
-        for folder, dirs, files in os.walk(location):
-            found.add(folder)
-            found.update(os.path.join(folder, name) for name in files)
-            found.update(os.path.join(folder, name) for name in dirs)
-    return found
-
-
-def _remove_new(locations: list[str], before: set[str]) -> None:
-    """Delete what appeared since ``before``: files first, then the folders, deepest first."""
-    remove_created(sorted(_snapshot(locations) - before))
-
-
-def remove_created(paths: list[str]) -> None:
-    for path in sorted(paths, key=len, reverse=True):
-        try:
-            if os.path.isdir(path) and not os.path.islink(path):
-                os.rmdir(path)  # only ever empty once its new files are gone
-            else:
-                os.remove(path)
-        except FileNotFoundError:
-            pass
-        except OSError:
-            pass  # a folder someone filled meanwhile stays
 
 
 def _one_line(exc: BaseException) -> str:

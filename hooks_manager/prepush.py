@@ -103,7 +103,7 @@ def check_refs(
         outcome = check_ref(run, ref, projects, upstream, heads_skipped, reads)
         say_outcome(outcome)
         outcomes.append(outcome)
-    failing = [o for o in outcomes if not o.ok]
+    failing = [o for o in outcomes if not o.ok and not inherited(run, o)]
     if not failing:
         return None
     from hooks_manager.pushfix import handle_failures
@@ -144,6 +144,31 @@ def check_ref(
         else:
             outcome.predicted = check_projects(projects, merge, run.settings)
     return outcome
+
+
+def inherited(run: HookRun, outcome: RefOutcome) -> bool:
+    """A ref whose every failure is a fork it did not make: it changes no revision file of
+    that project since the upstream target (or, without one, since the remote ref's old
+    value). Said with a warning; the ref goes on (inherited.py has the rule)."""
+    from hooks_manager.inherited import inherited_by_push
+
+    ref = outcome.ref
+    if outcome.upstream is not None:
+        base = merge_base(run.root, ref.local_sha, outcome.upstream.sha)
+        since = outcome.upstream.name
+    else:
+        known = ref.remote_sha != ZERO_SHA and proc.run(
+            ["git", "cat-file", "-e", f"{ref.remote_sha}^{{commit}}"], run.root).code == 0
+        base = ref.remote_sha if known else None
+        since = ref.remote_ref
+    bad = [r for r in (*outcome.own, *outcome.predicted) if not r.verdict.ok]
+    if not bad or not all(inherited_by_push(run.root, base, ref.local_sha, r) for r in bad):
+        return False
+    names = ", ".join(sorted({r.project.name for r in bad}))
+    say(f"hookman: warning: {ref.local_ref} changes no revision file of {names} since "
+        f"{since}: the fork above came with it, so this push does not make it worse; "
+        "letting it through (fix the fork soon, with the line above)")
+    return True
 
 
 def say_outcome(outcome: RefOutcome) -> None:
@@ -258,8 +283,10 @@ def test_step(run: HookRun) -> int | None:
     say(f"hookman: running the tests: {command}")
     code = run_tests(command, run.root)
     if code:
-        say(f"hookman: push blocked: the tests failed (`{command}` exited {code}). Fix them, "
-            "or skip them knowingly: SKIP=tests git push (or git push --no-verify).")
+        skip = ("" if "tests" in run.settings.required else  # SKIP is refused for it
+                ", or skip them knowingly: SKIP=tests git push (or git push --no-verify)")
+        say(f"hookman: push blocked: the tests failed (`{command}` exited {code}). Fix "
+            f"them{skip}.")
         return EXIT_TESTS_FAILED
     say("hookman: tests passed")
     return None

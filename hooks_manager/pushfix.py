@@ -9,15 +9,18 @@ again" (exit 6).
 from __future__ import annotations
 
 import os
+import shlex
 
-from hooks_manager import proc
+from hooks_manager import fixcmd, proc
 from hooks_manager.check import ProjectReport
 from hooks_manager.config import Project
 from hooks_manager.errors import EXIT_INTERRUPTED, EXIT_PROBLEMS, EXIT_PUSH_AGAIN, MergeError
 from hooks_manager.fix import MergePlan, commit_message_for, details, fork_of, plan_merge
+from hooks_manager.fixcmd import Fix
 from hooks_manager.hook import HookRun, say
 from hooks_manager.prepush import RefOutcome
 from hooks_manager.prompts import Prompter, ci_requested, open_prompter
+from hooks_manager.sources import ZERO_SHA
 from hooks_manager.textsafe import shown
 
 _TRUE = ("1", "true", "yes", "on")
@@ -33,16 +36,20 @@ def handle_failures(
             "(above). Fix them, commit, and push again.")
         return EXIT_PROBLEMS
     head_sha, branch = _head(run.root)
-    target = next((o for o in failing if o.ref.local_sha == head_sha), None) if branch else None
+    # A tag at HEAD is not the branch: a commit on the branch leaves the tag where it was.
+    target = next((o for o in failing if o.ref.local_sha == head_sha
+                   and not o.ref.local_ref.startswith("refs/tags/")), None) if branch else None
     rest = [o for o in failing if o is not target]
     auto = run.settings.auto_merge or os.environ.get("HOOKMAN_AUTO_MERGE", "").lower() in _TRUE
     for outcome in rest:
-        explain(outcome, checked_out=False, remote=remote, auto=auto)
+        explain(outcome, checked_out=_is_head(outcome, head_sha, branch), remote=remote,
+                auto=auto, required=run.settings.required, root=run.root)
     if target is None:
         return EXIT_PROBLEMS
     prompter = open_prompter()
     if not prompter.interactive and not auto:
-        explain(target, checked_out=True, remote=remote, auto=auto)
+        explain(target, checked_out=True, remote=remote, auto=auto,
+                required=run.settings.required, root=run.root)
         return EXIT_PROBLEMS
     code = resolve(run, prompter, target, branch or "HEAD", remote)
     if code is None and rest:
@@ -147,16 +154,25 @@ def _headline(outcome: RefOutcome, upstream_only: bool) -> str:
 def fix_own(run: HookRun, outcome: RefOutcome) -> int:
     from hooks_manager import gitops
     from hooks_manager.fix import write_and_commit
+    from hooks_manager.fixlock import fix_lock
 
     gitops.refuse_if_busy(run.root)
-    plans = _plans(run, outcome.own, f"the pushed commit {outcome.ref.local_sha[:10]}")
-    message = commit_message_for(plans)
-    done = write_and_commit(run.root, plans, message, say)
+    with fix_lock(run.root, say):  # one fix at a time, from its plan to its commit
+        plans = _plans(run, outcome.own, f"the pushed commit {outcome.ref.local_sha[:10]}")
+        message = commit_message_for(plans)
+        done = write_and_commit(run.root, plans, message, say)
     assert done.sha is not None
     return _push_again(done.sha, message, done.paths)
 
 
 def fix_with_upstream(run: HookRun, outcome: RefOutcome, branch: str) -> int:
+    from hooks_manager.fixlock import fix_lock
+
+    with fix_lock(run.root, say):  # one fix at a time, from the merge to the commit
+        return _fix_with_upstream(run, outcome, branch)
+
+
+def _fix_with_upstream(run: HookRun, outcome: RefOutcome, branch: str) -> int:
     from hooks_manager import gitops
     from hooks_manager.fix import write_and_commit
 
@@ -167,7 +183,8 @@ def fix_with_upstream(run: HookRun, outcome: RefOutcome, branch: str) -> int:
         raise MergeError(f"{branch} has uncommitted changes; hookman merges {upstream} only "
                          "into a clean branch, so nothing was changed",
                          hint=f"commit or stash them and push again, or merge by hand: git "
-                              f"merge --no-verify {upstream} && hookman merge --commit")
+                              f"merge --no-verify {shlex.quote(upstream)} && hookman merge "
+                              "--commit")
     before, _ = gitops.head(run.root)
     from hooks_manager.headfile import path_for
 
@@ -217,38 +234,97 @@ def _push_again(sha: str, message: str, paths: list[str]) -> int:
 # --- no one to ask -----------------------------------------------------------------------------
 
 
-def explain(outcome: RefOutcome, checked_out: bool, remote: str, auto: bool) -> None:
+def explain(outcome: RefOutcome, checked_out: bool, remote: str, auto: bool,
+            required: frozenset[str] = frozenset(), root: str = ".") -> None:
+    """The refusal with no one to ask: the exact line that fixes this push, runnable as
+    printed (every argument quoted) from the state the push left."""
     upstream_only = not any(fork_of(r) for r in outcome.own)
-    name = outcome.ref.name
-    steps = [] if checked_out else [f"git checkout {name}"]
+    ref = outcome.ref
+    name = ref.name
     where = ""
     check = "alembic-heads"
     if upstream_only and outcome.upstream is not None:
-        # --no-verify: our own pre-merge-commit hook would (rightly) stop a merge that forks.
-        steps.append(f"git merge --no-verify {outcome.upstream.name}")
         where = f" once merged with {outcome.upstream.name}"
         check = "alembic-upstream"
-    steps += ["hookman merge --commit", f"git push {remote} {name}"]
+    fix, why_not = fix_steps(root, outcome, checked_out, remote)
     if checked_out:
         why = "CI is set" if ci_requested() else "no terminal to ask"
         auto_line = ("  or let the push write and commit the merge: auto_merge = true in "
                      "[tool.hookman] plus this clone's opt-in (git config "
                      "hookman.trustRepoCode true), or HOOKMAN_AUTO_MERGE=1\n")
     else:
-        why = "not the checked-out branch"
+        why = "not the checked-out branch" if ref.local_ref.startswith("refs/heads/") else \
+            "not a branch"
         auto_line = (f"  (auto-merge and the menu fix the checked-out branch only: "
-                     f"git checkout {name} and push again)\n" if auto else "")
-    from hooks_manager.relink import ci_line
+                     f"git checkout {shlex.quote(name)} and push again)\n"
+                     if auto and fix is not None and ref.local_ref.startswith("refs/heads/")
+                     else "")
+    how = f"  fix this push:  {fix.command()}\n" if fix is not None else f"  {why_not}\n"
+    # A required check refuses SKIP (hook.skipped): offering it would not work.
+    skip = ("" if check in required else
+            f"\n  or skip knowingly: SKIP={check} git push (or git push --no-verify)")
+    relink_line = ""
+    if fix is not None and ref.local_ref.startswith("refs/heads/"):
+        from hooks_manager.relink import ci_line
 
-    relink = ci_line(outcome.upstream.name if upstream_only and outcome.upstream else None,
-                     remote, name)
-    if not checked_out:
-        relink = f"git checkout {name} && {relink}"
+        relink = ci_line(outcome.upstream.name if upstream_only and outcome.upstream else None,
+                         remote, name)
+        if not checked_out:
+            relink = f"git checkout {shlex.quote(name)} && {relink}"
+        relink_line = f"  or re-point yours (unpublished) instead of a merge revision:  {relink}\n"
     say(f"hookman: push blocked: {name} forks the alembic history{where} ({why}).\n"
-        f"  fix this push:  {' && '.join(steps)}\n"
-        f"  or re-point yours (unpublished) instead of a merge revision:  {relink}\n"
-        f"{auto_line}"
-        f"  or skip knowingly: SKIP={check} git push (or git push --no-verify)")
+        f"{how}{relink_line}{auto_line}".rstrip("\n") + skip)
+
+
+def fix_steps(
+    root: str, outcome: RefOutcome, checked_out: bool, remote: str
+) -> tuple[Fix | None, str]:
+    """The line that fixes this ref's push, or None and what to do instead. The merge
+    revision is a new commit on top of the pushed one: a branch (or the detached HEAD being
+    pushed) takes it; a tag is moved to it; anything else has no command."""
+    ref = outcome.ref
+    local = ref.local_ref
+    upstream_only = not any(fork_of(r) for r in outcome.own)
+    merge_in = ([fixcmd.run("git", "merge", "--no-verify",
+                            *fixcmd.positional([outcome.upstream.name]))]
+                if upstream_only and outcome.upstream is not None else [])
+    write = fixcmd.run("hookman", "merge", "--commit")
+    destination = ref.remote_ref
+    if local.startswith("refs/heads/") or (checked_out and local == "HEAD"):
+        branch = local.removeprefix("refs/heads/")
+        if local == "HEAD":
+            # Detached: `git push <remote> HEAD` names no branch; say which one.
+            target = f"HEAD:{destination}"
+        elif destination == local:
+            target = branch
+        else:
+            target = f"{branch}:{destination}"
+        goto = [] if checked_out else [fixcmd.run("git", "checkout", branch)]
+        return Fix([*goto, *merge_in, write, fixcmd.run("git", "push", remote, target)]), ""
+    if local.startswith("refs/tags/"):
+        tag = local.removeprefix("refs/tags/")
+        kind = proc.run(["git", "cat-file", "-t", local], root).out.strip()
+        if kind == b"tag":
+            return None, (f"no command fixes this push: {tag} is an annotated tag on a commit "
+                          "whose history forks. Fix the branch it was made from (hookman "
+                          "merge --commit there), tag the fixed commit again with its "
+                          "message, and push that tag")
+        # The tagged commit cannot change: the tag moves to the commit that merges the fork.
+        again = ["--force"] if ref.remote_sha != ZERO_SHA else []
+        return Fix([fixcmd.run("git", "checkout", "--detach", local), *merge_in, write,
+                    fixcmd.run("git", "tag", "-f", "--", tag),
+                    fixcmd.run("git", "push", *again, remote, local),
+                    fixcmd.run("git", "checkout", "-")],
+                   "moves the tag to the commit that merges the fork"), ""
+    return None, (f"no command fixes this push: {local} is not a branch; fix the branch this "
+                  "commit is on (hookman merge --commit there) and push that")
+
+
+def _is_head(outcome: RefOutcome, head_sha: str, branch: str | None) -> bool:
+    """A detached HEAD being pushed (`git push origin HEAD:refs/heads/x`): the merge commit
+    can go right on top of it, as on a checked-out branch."""
+    return branch is None and outcome.ref.local_ref == "HEAD" and \
+        outcome.ref.local_sha == head_sha
 
 
 def _other_errors(outcome: RefOutcome) -> bool:

@@ -1,14 +1,17 @@
 """Turning verdicts into words (text for people, JSON for machines) and fixes.
 
 The JSON shape is a contract (README, "JSON output"): bump SCHEMA_VERSION on any breaking change.
+Additions that leave every existing field as it was (`fix_argv`, `edit_instead` next to
+`fix`) keep the version: a schema-1 reader still finds what it read before.
 """
 
 from __future__ import annotations
 
 import os
 
-from hooks_manager import proc
+from hooks_manager import fixcmd, proc
 from hooks_manager.check import ProjectReport
+from hooks_manager.fixcmd import Fix
 from hooks_manager.graph import ERROR, Problem, fork_points
 from hooks_manager.sources import Commit, Index, PredictedMerge
 from hooks_manager.textsafe import shown
@@ -52,47 +55,93 @@ def _in_git(report: ProjectReport) -> bool:
     return os.path.exists(os.path.join(report.source.root, ".git"))
 
 
-def merge_commands(report: ProjectReport, several: bool) -> list[str]:
-    """The exact commands that fix a fork, hookman's first and alembic's own second. A fork
-    that only exists once the branch meets another (--against, pre-push's prediction) needs
-    that other branch merged in first: on the branch alone there is nothing to merge."""
-    import shlex
+def merge_commands(
+    report: ProjectReport, several: bool, merging: bool | None = None
+) -> list[Fix]:
+    """The exact commands that fix a fork, hookman's first and alembic's own second, each
+    runnable from the repository root in the state it is printed in. A fork that only
+    exists once the branch meets another (--against, pre-push's prediction) needs that
+    other branch merged in first: on the branch alone there is nothing to merge.
+    ``merging``: a merge is under way (None: ask git; pre-merge-commit runs before git
+    writes MERGE_HEAD, so that hook says so itself)."""
+    from hooks_manager.merge import merge_rev_id
 
-    heads = report.verdict.fork_heads or report.verdict.head_ids
+    heads = sorted(report.verdict.fork_heads or report.verdict.head_ids)
     project = report.project
-    target = f" -p {shlex.quote(project.name)}" if several else ""
-    message = f"merge heads {' and '.join(sorted(heads))}"
-    config = ""
+    root = report.source.root
+    # One argument (`--project=NAME`): a name that starts with "-" stays a value.
+    target = [f"--project={project.name}"] if several else []
+    message = f"merge heads {' and '.join(heads)}"
+    options: list[str] = []
+    home = project.toml_path
     if project.config_path:
-        config = f" -c {shlex.quote(os.path.relpath(project.config_path, report.source.root))}"
+        home = project.config_path
+        options = ["-c", os.path.basename(project.config_path)]
         if project.section != "alembic":
-            config += f" -n {shlex.quote(project.section)}"
-    alembic = f"alembic{config} merge -m {shlex.quote(message)} {' '.join(heads)}"
+            options += ["-n", project.section]
+    # alembic resolves a relative script_location from the folder it runs in: run it in the
+    # configuration file's folder, as hookman's own merge does. --rev-id: the id hookman
+    # derives, so both lines write the same revision.
+    folder = os.path.relpath(os.path.dirname(home), root).replace(os.sep, "/") if home else "."
+    alembic = fixcmd.run("alembic", *options, "merge", "-m", message,
+                         "--rev-id", merge_rev_id(heads), *fixcmd.positional(heads),
+                         cwd=folder)
+    hookman = fixcmd.run("hookman", "merge", *target, "--commit")
     if isinstance(report.source, PredictedMerge):
         # --no-verify: our own pre-merge-commit hook would (rightly) stop this forking merge.
-        first = f"git merge --no-verify {shlex.quote(report.source.theirs)} && "
-        return [f"{first}hookman merge{target} --commit", f"{first}{alembic}"]
+        first = fixcmd.run("git", "merge", "--no-verify", *fixcmd.positional(
+            [report.source.theirs]))
+        return [Fix([first, hookman]),
+                Fix([first, alembic], "then git add the file alembic names and commit it")]
     if isinstance(report.source, Commit):
-        return [f"hookman merge{target} --commit", alembic]
-    if isinstance(report.source, Index) and _merging(report.source.root):
-        # pre-merge-commit: a merge is under way, which `hookman merge` rightly refuses to
-        # touch; alembic writes the file, and committing it concludes the merge.
-        return [f"{alembic}, then git add the new file and git commit (finishes the merge)",
-                "git merge --abort, then merge again with --no-verify and run "
-                f"hookman merge{target} --commit"]
+        return [Fix([hookman]), Fix([alembic], "then git add the file alembic names and "
+                                               "commit it")]
+    if merging is None:
+        merging = _merging(root)
+    if isinstance(report.source, Index) and merging:
+        # pre-merge-commit (or the commit that concludes a merge): `hookman merge --commit`
+        # adds the merge revision to the merge under way and concludes it.
+        return [Fix([hookman], "concludes the merge under way"),
+                Fix([alembic], "then git add the file alembic names and git commit --no-edit "
+                               "(concludes the merge)")]
     # A commit being made: the merge file joins it; hookman merge says what to `git add`.
-    return [f"hookman merge{target}", alembic]
+    return [Fix([fixcmd.run("hookman", "merge", *target)]),
+            Fix([alembic], "then git add the file alembic names")]
 
 
-def render_text(reports: list[ProjectReport], quiet: bool = False) -> str:
+# What to edit when no command can fix the history: a merge revision joins heads, it does
+# not repair a file, and `hookman merge` refuses while any of these is present.
+EDIT_INSTEAD = {
+    "duplicate-revision": "two files declare the same revision id: give one of them a new "
+                          "id (its `revision =` line, and the down_revision of any revision "
+                          "that points at it), or delete the file that is a copy",
+    "missing-parent": "a revision names a parent no file declares: correct its "
+                      "down_revision (or depends_on), or add the missing revision (it may "
+                      "be on a branch not merged yet: fetch and merge it)",
+    "cycle": "the revisions form a cycle: edit the down_revision of one of them to break it",
+}
+
+
+def edit_instead(report: ProjectReport) -> list[str]:
+    """Lines saying what to edit, one per kind of error that no command fixes."""
+    kinds = sorted({p.kind for p in report.verdict.errors if p.kind != "multiple-heads"})
+    return [EDIT_INSTEAD.get(kind, f"fix the {kind} error above by editing the file it names")
+            for kind in kinds]
+
+
+def render_text(
+    reports: list[ProjectReport], quiet: bool = False, merging: bool | None = None
+) -> str:
     several = len(reports) > 1
     lines: list[str] = []
     for report in reports:
-        lines += _project_text(report, several, quiet)
+        lines += _project_text(report, several, quiet, merging)
     return "\n".join(lines)
 
 
-def _project_text(report: ProjectReport, several: bool, quiet: bool) -> list[str]:
+def _project_text(
+    report: ProjectReport, several: bool, quiet: bool, merging: bool | None = None
+) -> list[str]:
     # Every value below comes from the repository's bytes: `shown` keeps each on its own line
     # and keeps escape bytes off the terminal.
     verdict = report.verdict
@@ -109,10 +158,13 @@ def _project_text(report: ProjectReport, several: bool, quiet: bool) -> list[str
     out = [f"hookman: {name}: {len(verdict.errors)} problem(s){where}", *_dependency_note(report)]
     for problem in verdict.problems:
         if problem.kind == "multiple-heads":
-            out += _fork_text(report, several)
+            out += _fork_text(report, several, merging)
         else:
             label = "error" if problem.severity == ERROR else "warning"
             out.append(f"  {label} [{problem.kind}]: {shown(problem.message)}")
+    if not verdict.forked:
+        out += [f"  no command fixes this; edit instead: {line}"
+                for line in edit_instead(report)]
     return out + [f"  warning [{p.kind}]: {shown(p.message)}" for p in _weak_ids(report, quiet)]
 
 
@@ -161,7 +213,7 @@ def _short(rev: str) -> str:
     return rev[:10] if full else rev
 
 
-def _fork_text(report: ProjectReport, several: bool) -> list[str]:
+def _fork_text(report: ProjectReport, several: bool, merging: bool | None = None) -> list[str]:
     verdict = report.verdict
     # Under a head policy only the heads that break it count: the same ones the JSON names.
     wanted = set(verdict.fork_heads)
@@ -178,13 +230,18 @@ def _fork_text(report: ProjectReport, several: bool) -> list[str]:
     from hooks_manager.explain import block_lines  # the picture and what both lines change
 
     out += block_lines(report)
+    edits = edit_instead(report)
+    if edits:
+        # No command fixes this history; `hookman merge` would refuse.
+        out += [f"  no command fixes this; edit instead: {line}" for line in edits]
+        return out
     if not verdict.heads_meaningful:
         out.append("  no merge offered: the other problems below leave these heads behind; "
                    "fix them first, then check again")
         return out
-    fix, alembic_fix = merge_commands(report, several)
-    out.append(f"  fix: {fix}    (writes the merge revision with alembic)")
-    out.append(f"   or: {alembic_fix}")
+    fix, alembic_fix = merge_commands(report, several, merging)
+    out.append(f"  fix: {fix.command()}")
+    out.append(f"   or: {alembic_fix.command()}")
     return out
 
 
@@ -203,6 +260,8 @@ def _project_json(report: ProjectReport, several: bool) -> dict[str, object]:
     project = report.project
     root = report.source.root
     forked = verdict.forked
+    fixes = (merge_commands(report, several)
+             if forked and verdict.heads_meaningful and not edit_instead(report) else [])
     return {
         "name": project.name,
         "config": os.path.relpath(project.config_path, root) if project.config_path else None,
@@ -218,7 +277,13 @@ def _project_json(report: ProjectReport, several: bool) -> dict[str, object]:
         "effective_heads": verdict.effective_heads,
         "bases": verdict.bases,
         "problems": [p.as_json() for p in verdict.problems],
-        "fix": merge_commands(report, several) if forked and verdict.heads_meaningful else [],
+        # `fix`: each a line to paste (schema 1's strings, unchanged); `fix_argv`, parallel
+        # to it: the same fix as steps, each {"cwd": folder from the root, "argv": [...]}, for
+        # tools that run it without a shell. `edit_instead`: what to edit when no command
+        # fixes the history (then `fix` is empty).
+        "fix": [f.command() for f in fixes],
+        "fix_argv": [f.as_json() for f in fixes],
+        "edit_instead": edit_instead(report),
         "overlaps": _overlaps_json(report) if forked else None,
         "id_hygiene": [p.as_json() for p in _weak_ids(report)],
     }

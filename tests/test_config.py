@@ -101,7 +101,7 @@ def test_several_projects_in_a_monorepo(tmp_path: Path) -> None:
     assert heads_of(done.stdout) == [["aaaa0001"], ["bbbb0002", "cccc0003"]]
     only = hookman(repo, "check", "-p", "billing")
     assert only.returncode == 0, only.stdout
-    assert "-p users" in hookman(repo, "check").stdout  # the fix names the project
+    assert "--project=users" in hookman(repo, "check").stdout  # the fix names the project
 
 
 def test_script_location_as_package_path(tmp_path: Path) -> None:

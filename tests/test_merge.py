@@ -66,7 +66,7 @@ def test_without_commit_writes_but_stages_nothing(project: Path) -> None:
     written = project / "migrations" / "versions" / f"{merge_rev_id([B, C])}_join_the_lines.py"
     assert written.exists()
     assert git(project, "diff", "--cached", "--name-only") == ""
-    assert f"next: git add migrations/versions/{written.name} && git commit" in done.stderr
+    assert f"next: git add -- migrations/versions/{written.name} && git commit" in done.stderr
 
 
 def test_commit_refuses_when_a_head_is_not_committed_yet(project: Path) -> None:
