@@ -272,7 +272,7 @@ def install_command(cwd: str, *, into_hooks_path: bool, assume_yes: bool) -> int
     for line in lines:
         say(f"  {line}")
     say(f"hookman: hooks run {sys.executable}")
-    for line in describe_projects(location.root):
+    for line in describe_projects(location.root, assume_yes):
         say(line)
     say(configure_tests(location.root, assume_yes))
     return 0
@@ -282,20 +282,10 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
-def describe_projects(root: str) -> list[str]:
-    from hooks_manager.errors import NoConfigError
-    from hooks_manager.workspace import load_workspace
+def describe_projects(root: str, assume_yes: bool = True) -> list[str]:
+    from hooks_manager.entries import describe
 
-    try:
-        projects = load_workspace(root).require_projects()
-    except NoConfigError as exc:
-        return [f"hookman: no alembic project yet ({exc.message}); the hooks will check "
-                "nothing until there is one"]
-    except HookmanError as exc:
-        return [f"hookman: warning: {exc.message}; hooks will stop commits until this is "
-                "fixed (see hookman doctor)"]
-    return [f"hookman: alembic project {p.name}: "
-            + ", ".join(os.path.relpath(loc, root) for loc in p.locations) for p in projects]
+    return describe(root, assume_yes)
 
 
 def configure_tests(root: str, assume_yes: bool) -> str:

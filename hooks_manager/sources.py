@@ -109,6 +109,46 @@ class Source:
         another repository, so a commit or the index cannot show them."""
         return None
 
+    def gitlinks(self) -> list[str]:
+        """Every submodule (gitlink) path; asked only to explain why nothing was found."""
+        if git_dir(self.root) is None:
+            return []
+        from hooks_manager import proc
+
+        listing = proc.git(self.root, "ls-files", "-s", "-z", "--full-name")
+        return [item.partition("\t")[2] for item in listing.decode("utf-8", "surrogateescape")
+                .split("\0") if item.startswith("160000")]
+
+    def show(self, path: str) -> str:
+        """``path`` as the user knows it: relative to the root when inside it."""
+        rel = os.path.relpath(path, self.root)
+        return path if rel.startswith("..") else rel.replace(os.sep, "/")
+
+    def revision_folders_below(self, locations: list[str]) -> list[str]:
+        """Sub-folders of ``locations`` holding revision files (a `.py` that names a
+        down_revision), shown relative to the root; asked only of an empty history."""
+        found: list[str] = []
+        for location in locations:
+            for folder, data in self._below(location):
+                shown = self.show(folder)
+                if b"down_revision" in data and shown not in found:
+                    found.append(shown)
+        return sorted(found)
+
+    def _below(self, location: str) -> list[tuple[str, bytes]]:
+        """(folder, bytes) of each candidate revision file in a sub-folder of ``location``."""
+        out = []
+        for folder, _dirs, names in os.walk(location):
+            if folder == location or "__pycache__" in folder:
+                continue
+            for name in sorted(names):
+                if is_revision_name(name):
+                    try:
+                        out.append((folder, _read_file(os.path.join(folder, name))))
+                    except OSError:
+                        continue
+        return out
+
     def rel(self, location: str) -> str:
         rel = os.path.relpath(location, self.root)
         if rel == ".." or rel.startswith("../") or os.path.isabs(rel):
@@ -129,8 +169,13 @@ class WorkTree(Source):
         # checked before its first `git add`, as it always was); no folder is walked.
         paths = set(_index_listing(self.root, names, suffixes, stages=False)
                     if git_dir(self.root) else ())
-        for name in names:
-            paths.add(name)
+        paths.update(names)
+        if suffixes:
+            # The root folder only: its own files, as git would list them.
+            try:  # noqa: SIM105 - contextlib costs ~2 ms to import on the hook path
+                paths.update(n for n in os.listdir(self.root) if n.endswith(suffixes))
+            except OSError:
+                pass
         found = {}
         for path in sorted(paths):
             try:
@@ -416,8 +461,15 @@ class GitSource(Source):
     def gitlink_at(self, rel: str) -> str | None:
         return _gitlink_in(self.gitlinks(), rel)
 
-    def gitlinks(self) -> list[str]:
-        return []
+    def _below(self, location: str) -> list[tuple[str, bytes]]:
+        rel = self.rel(location)
+        prefix = rel + "/" if rel else ""
+        deeper = {p: oid for p, oid in self.entries([rel]).items()
+                  if p.startswith(prefix) and "/" in p[len(prefix):]
+                  and is_revision_name(p.rpartition("/")[2]) and "__pycache__" not in p}
+        blobs = read_blobs(self.root, list(deeper.values()))
+        return [(os.path.join(self.root, p.rpartition("/")[0]), blobs[oid])
+                for p, oid in sorted(deeper.items())]
 
     def files(self, locations: list[str], recursive: bool) -> tuple[list[File], list[Problem]]:
         rels = [self.rel(loc) for loc in locations]

@@ -141,3 +141,34 @@ def test_settings_from_dot_hookman_toml(tmp_path: Path) -> None:
     done = hookman(repo, "check")
     assert done.returncode == 2
     assert ".hookman.toml: settings are also in [tool.hookman] of pyproject.toml" in done.stderr
+
+
+def submodule_repo(tmp_path: Path, toml: str) -> Path:
+    inner = make_project(init_repo(tmp_path / "inner"))
+    add_revision(inner, "aaaa0001", None)
+    commit_all(inner, "inner history")
+    outer = init_repo(tmp_path / "outer")
+    git(outer, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(inner), "sub")
+    (outer / "pyproject.toml").write_text(toml)
+    commit_all(outer, "the submodule and its project")
+    return outer
+
+
+def test_a_project_inside_a_submodule_is_not_checked_at_a_commit(tmp_path: Path) -> None:
+    outer = submodule_repo(tmp_path, '[[tool.hookman.projects]]\nname = "sub"\n'
+                                     'config = "sub/alembic.ini"\n')
+    for args in (("--rev", "HEAD"), ("--staged",)):
+        done = hookman(outer, "check", *args)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "not checked: sub/alembic.ini lies in submodule sub" in done.stderr
+        assert "cd sub && hookman check" in done.stderr
+    done = hookman(outer, "check")  # the work tree has the submodule checked out
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "aaaa0001" in done.stdout
+
+
+def test_versions_inside_a_submodule_are_not_checked_at_a_commit(tmp_path: Path) -> None:
+    outer = submodule_repo(tmp_path, '[tool.alembic]\nscript_location = "sub/migrations"\n')
+    done = hookman(outer, "check", "--rev", "HEAD")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "not checked: sub/migrations lies in submodule sub" in done.stderr
