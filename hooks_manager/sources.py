@@ -104,6 +104,19 @@ class Source:
         """Whether folder ``rel`` (repository-relative, "" = the root) holds any file."""
         raise NotImplementedError
 
+    def identify(self, paths: list[str]) -> dict[str, str]:
+        """path -> identity of each of ``paths`` that is there (see ``tracked``)."""
+        raise NotImplementedError
+
+    def read_identified(self, identities: dict[str, str]) -> dict[str, bytes]:
+        """The bytes behind what ``identify`` or ``tracked`` returned."""
+        return self.read(list(identities))
+
+    def memo_key(self) -> object:
+        """What names this source's whole tree, when one id can (a commit's tree id), so
+        discovery need not even list it; None: the listing itself is the key."""
+        return None
+
     def gitlink_at(self, rel: str) -> str | None:
         """The submodule (gitlink) path that ``rel`` lies inside, if any: its files are in
         another repository, so a commit or the index cannot show them."""
@@ -182,6 +195,17 @@ class WorkTree(Source):
                 st = os.stat(os.path.join(self.root, path))
             except OSError:
                 continue  # tracked but deleted in the work tree: not there
+            if not os.path.isdir(os.path.join(self.root, path)):
+                found[path] = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+        return found
+
+    def identify(self, paths: list[str]) -> dict[str, str]:
+        found = {}
+        for path in paths:
+            try:
+                st = os.stat(os.path.join(self.root, path))
+            except OSError:
+                continue
             if not os.path.isdir(os.path.join(self.root, path)):
                 found[path] = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
         return found
@@ -450,9 +474,14 @@ class GitSource(Source):
 
     def read(self, paths: list[str]) -> dict[str, bytes]:
         known = self.entries([""])
-        oids = {p: known[p] for p in paths if p in known}
-        blobs = read_blobs(self.root, list(oids.values()))
-        return {p: blobs[oid] for p, oid in oids.items()}
+        return self.read_identified({p: known[p] for p in paths if p in known})
+
+    def identify(self, paths: list[str]) -> dict[str, str]:
+        return {p: oid for p, oid in self.entries(paths).items() if p in paths}
+
+    def read_identified(self, identities: dict[str, str]) -> dict[str, bytes]:
+        blobs = read_blobs(self.root, list(identities.values()))
+        return {p: blobs[oid] for p, oid in identities.items()}
 
     def has_dir(self, rel: str) -> bool:
         prefix = rel + "/" if rel else ""
@@ -506,6 +535,13 @@ class Commit(GitSource):
     def gitlinks(self) -> list[str]:
         return self._whole()[1]
 
+    def memo_key(self) -> object:
+        from hooks_manager import proc
+
+        result = proc.run(["git", "rev-parse", "--verify", "-q", f"{self.rev}^{{tree}}"],
+                          self.root)
+        return ("tree", result.out.decode().strip()) if result.code == 0 else None
+
     def _whole(self) -> tuple[dict[str, str], list[str]]:
         # One listing of the whole tree serves every configuration question about it.
         if self._full is None:
@@ -541,9 +577,7 @@ class Index(GitSource):
         return _index_listing(self.root, names, suffixes, stages=True)
 
     def read(self, paths: list[str]) -> dict[str, bytes]:
-        known = self.entries(paths) if paths else {}
-        blobs = read_blobs(self.root, list(known.values()))
-        return {p: blobs[oid] for p, oid in known.items()}
+        return self.read_identified(self.entries(paths) if paths else {})
 
     def has_dir(self, rel: str) -> bool:
         from hooks_manager import proc

@@ -48,7 +48,8 @@ from hooks_manager.config import (
 )
 from hooks_manager.errors import ConfigError, NoConfigError, NotCheckedError
 from hooks_manager.graph import Policy
-from hooks_manager.sources import Source, WorkTree
+from hooks_manager.memo import memo_for
+from hooks_manager.sources import Source, WorkTree, git_dir
 
 TYPE_CHECKING = False  # typing costs an import on the hook path; the name is for type checkers
 if TYPE_CHECKING:
@@ -134,7 +135,27 @@ def load_workspace(
 
 
 def _load_settings(root: str, source: Source, settings_source: Source) -> Workspace:
-    found = settings_source.read(list(SETTINGS_FILES))
+    # Parsed once per file identity (stat or blob id): tomllib is not even imported while the
+    # files stay as they were.
+    identities = settings_source.identify(list(SETTINGS_FILES))
+    memo = memo_for(git_dir(root), "settings")
+    key = ("settings", settings_source.kind, tuple(sorted(identities.items())))
+    parsed = memo.get(key)
+    if not (isinstance(parsed, tuple) and len(parsed) == 4):
+        parsed = _parse_settings(root, settings_source.read_identified(identities))
+        memo.put(key, parsed)
+        memo.save()
+    hookman_table, settings_path, alembic_toml, toml_path = parsed
+    settings = Settings(hookman_table, settings_path)
+    # [tool.alembic] describes the project, so it is read where the projects are (later, and
+    # only if needed, when that is not where the settings came from).
+    root_toml = (alembic_toml, toml_path) if settings_source is source else None
+    return Workspace(root, source, settings, root_toml)
+
+
+def _parse_settings(
+    root: str, found: dict[str, bytes]
+) -> tuple[dict[str, object], str | None, dict[str, object], str | None]:
     hookman_table: dict[str, object] = {}
     alembic_toml: dict[str, object] = {}
     toml_path = settings_path = None
@@ -153,11 +174,7 @@ def _load_settings(root: str, source: Source, settings_source: Source) -> Worksp
                                    "disagree)")
         hookman_table = _hookman_file_table(found[".hookman.toml"], path)
         settings_path = path
-    settings = Settings(hookman_table, settings_path)
-    # [tool.alembic] describes the project, so it is read where the projects are (later, and
-    # only if needed, when that is not where the settings came from).
-    root_toml = (alembic_toml, toml_path) if settings_source is source else None
-    return Workspace(root, source, settings, root_toml)
+    return hookman_table, settings_path, alembic_toml, toml_path
 
 
 def _hookman_file_table(data: bytes, path: str) -> dict[str, object]:
@@ -450,7 +467,55 @@ CANDIDATE_SUFFIXES = (".ini",)
 
 
 def discover(ws: Workspace) -> list[Project]:
-    listing = ws.source.tracked(CANDIDATE_NAMES, CANDIDATE_SUFFIXES)
+    """The projects found with no configuration, remembered per tree: keyed by the commit's
+    tree id, or by the candidates' listing (paths and blob ids or stats), with every folder
+    probe re-asked, so a healthy commit neither reads nor parses a config again."""
+    memo = memo_for(git_dir(ws.root), "discovery")
+    tree_key = ws.source.memo_key()
+    listing = None if tree_key is not None else ws.source.tracked(CANDIDATE_NAMES,
+                                                                  CANDIDATE_SUFFIXES)
+    key = (ws.source.kind, tree_key or tuple(sorted((listing or {}).items())))
+    remembered = memo.get(key)
+    if isinstance(remembered, tuple) and len(remembered) == 2:
+        probes, described = remembered
+        if isinstance(probes, dict) and all(_is_dir(ws, os.path.join(ws.root, rel)) == answer
+                                            for rel, answer in probes.items()):
+            return [_undescribe(ws, item) for item in described]
+    ws.probes.clear()
+    projects = _discover(ws, listing if listing is not None else
+                         ws.source.tracked(CANDIDATE_NAMES, CANDIDATE_SUFFIXES))
+    memo.put(key, (dict(ws.probes), [_describe(ws, p) for p in projects]))
+    memo.save()
+    return projects
+
+
+def _describe(ws: Workspace, p: Project) -> tuple[object, ...]:
+    def rel(path: str | None) -> str | None:
+        return None if path is None else os.path.relpath(path, ws.root)
+
+    return (p.name, rel(p.config_path), rel(p.toml_path), p.section, rel(p.script_location),
+            [rel(loc) for loc in p.locations], p.recursive, p.found, list(p.notes), p.error)
+
+
+def _undescribe(ws: Workspace, item: object) -> Project:
+    assert isinstance(item, tuple)  # written by _describe, under the memo's format stamp
+    name, config, toml, section, script, locations, recursive, found, notes, error = item
+
+    def full(path: object) -> str | None:
+        return None if path is None else os.path.normpath(os.path.join(ws.root, str(path)))
+
+    project = Project(str(name), full(config), full(toml), str(section), str(full(script)),
+                      [str(full(loc)) for loc in list(locations)], bool(recursive),
+                      ws.settings.policy())
+    project.found = str(found)
+    project.notes = [str(n) for n in list(notes)]
+    if error:
+        message, fix = error
+        project.error = (str(message), str(fix))
+    return project
+
+
+def _discover(ws: Workspace, listing: dict[str, str]) -> list[Project]:
     for path in listing:  # a folder holding a tracked file exists
         folder = path.rpartition("/")[0]
         while folder and folder not in ws.known_dirs:
@@ -459,7 +524,7 @@ def discover(ws: Workspace) -> list[Project]:
     inis = sorted((p for p in listing if p.endswith(CANDIDATE_SUFFIXES)), key=_root_first)
     tomls = sorted((p for p in listing if p.rpartition("/")[2] == "pyproject.toml"),
                    key=_root_first)
-    data = ws.source.read(inis + tomls)
+    data = ws.source.read_identified({p: listing[p] for p in inis + tomls})
     alembic_tables = _alembic_tables(ws, tomls, data)
     projects: list[Project] = []
     used_tomls: set[str] = set()
@@ -468,10 +533,11 @@ def discover(ws: Workspace) -> list[Project]:
         if rel == "alembic.ini" and raw is not None:
             # The root's alembic.ini is what alembic reads with no option: it is the project
             # whatever it holds, and anything wrong with it stops the check (exit 2).
-            toml_path = ws.toml_path if ws.alembic_toml else None
+            tool = alembic_tables.get("pyproject.toml")
+            toml_path = os.path.join(ws.root, "pyproject.toml") if tool else None
             used_tomls.add("pyproject.toml")
             projects.append(load_project(ws, "alembic", os.path.join(ws.root, rel), toml_path,
-                                         "alembic", ws.settings.policy()))
+                                         "alembic", ws.settings.policy(), tool or {}))
             continue
         if raw is None or b"[alembic]" not in raw:
             continue
