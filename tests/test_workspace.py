@@ -216,3 +216,18 @@ def test_settings_and_discovery_are_remembered_by_file_identity(tmp_path: Path) 
     [_, worker] = ws.require_projects()
     assert worker.locations == [str(repo / "worker" / "elsewhere" / "versions")]
     assert heads(str(repo), Index(str(repo))) == [["bbbb0002"], ["dddd0001"]]
+
+
+def test_a_corrupt_memo_is_ignored_and_rebuilt(tmp_path: Path) -> None:
+    repo = server_repo(tmp_path)
+    (repo / "pyproject.toml").write_text('[project]\ndependencies = ["alembic"]\n')
+    git(repo, "add", "-A")  # no configuration: server/ is discovered
+    assert hookman(repo, "check", "--staged").returncode == 0
+    for name in ("discovery", "settings"):
+        (repo / ".git" / "hookman" / name).write_bytes(b"\x00not marshal")
+    done = hookman(repo, "check", "--staged", "--json")
+    assert done.returncode == 0, done.stderr
+    assert [h["revision"] for h in json.loads(done.stdout)["projects"][0]["heads"]] == [
+        "bbbb0002"]
+    for name in ("discovery", "settings"):
+        assert (repo / ".git" / "hookman" / name).read_bytes()[:1] != b"\x00"
