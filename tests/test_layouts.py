@@ -12,6 +12,7 @@ trees of which env.py picks one in code (Prefect); and no pyproject.toml at all.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tomllib
@@ -255,9 +256,14 @@ def test_root_relative_location_is_what_alembic_reads_from_the_root(
         warnings.simplefilter("ignore", DeprecationWarning)
         script = ScriptDirectory.from_config(Config("db/alembic.ini"))
         assert list(script.get_heads()) == ["bbbb0002"]
-    done = hookman(layout.repo, "check", "--rev", "HEAD")
+    done = hookman(layout.repo, "check", "--rev", "HEAD", "--json")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "bbbb0002" in done.stdout
+    [project] = json.loads(done.stdout)["projects"]
+    assert [h["revision"] for h in project["heads"]] == ["bbbb0002"]
+    assert project["found"] == "discovered"
+    assert project["version_locations"] == ["db/migrations/versions"]
+    [note] = project["notes"]
+    assert "taken from the repository root" in note
 
 
 def test_configuration_wins_over_discovery(tmp_path: Path) -> None:
