@@ -282,3 +282,29 @@ def test_configuration_wins_over_discovery(tmp_path: Path) -> None:
     found = hookman(repo, "check")
     assert found.returncode == 1
     assert "bbbb0002" in found.stdout
+
+
+@pytest.mark.parametrize("name", ["flask-migrate", "root-relative", "package-src",
+                                  "picked-in-code"])
+def test_the_fix_writes_where_hookman_reads(tmp_path: Path, name: str) -> None:
+    # alembic itself would not find these folders from the ini alone (no script_location, a
+    # root-relative path run from the ini's folder, a package it cannot import, a folder
+    # picked in code): the merge must land in the history hookman checked.
+    layout = LAYOUTS[name](init_repo(tmp_path / "repo"))
+    for folder in layout.histories.values():
+        write(folder, "aaaa0001", None)
+    commit_all(layout.repo, "history")
+    assert hookman(layout.repo, "install", "--yes").returncode == 0
+    project, folder = next(iter(layout.histories.items()))
+    write(folder, "bbbb0002", "aaaa0001")
+    write(folder, "cccc0003", "aaaa0001")
+    git(layout.repo, "add", "-A")
+    git(layout.repo, "commit", "-q", "--no-verify", "-m", "a fork, past the hook")
+    args = ("-p", project) if len(layout.histories) > 1 else ()
+    merged = hookman(layout.repo, "merge", "--yes", *args)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    written = [p for p in folder.iterdir() if p.name.endswith("_merge_heads_bbbb0002_and_"
+                                                                "cccc0003.py")]
+    assert len(written) == 1, merged.stdout
+    done = hookman(layout.repo, "check")
+    assert done.returncode == 0, done.stdout
