@@ -119,7 +119,9 @@ class ScanCache:
 def cache_for(git_dir: str | None, kind: str) -> ScanCache:
     """The cache for one kind of key ("worktree": stat keys; "blobs": blob ids), in separate
     files so a check loads only the entries it can use."""
-    if os.environ.get("HOOKMAN_NO_CACHE"):
+    from hooks_manager.flags import env_switch
+
+    if env_switch("HOOKMAN_NO_CACHE"):
         return ScanCache(None)
     folder = cache_dir(git_dir)
     return ScanCache(None if folder is None else os.path.join(folder, f"scan-cache-{kind}"))

@@ -235,7 +235,6 @@ def graph_command(options: dict[str, str | bool], say: Callable[[str], None]) ->
     fork (or, with no fork, the newest revisions), with --all the whole of it."""
     from hooks_manager import drawing
     from hooks_manager.check import check_projects
-    from hooks_manager.config import find_projects, load_settings
     from hooks_manager.errors import EXIT_OK, HookmanError
     from hooks_manager.graph import fork_points
     from hooks_manager.main import _opt, _root_for, make_source, select_project
@@ -245,11 +244,13 @@ def graph_command(options: dict[str, str | bool], say: Callable[[str], None]) ->
         raise HookmanError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}",
                            hint="hookman graph --format text|mermaid|dot")
     root = _root_for(options)
-    settings, alembic_toml, toml_path = load_settings(root)
-    projects = select_project(find_projects(root, settings, alembic_toml, toml_path,
-                                            _opt(options, "config"), _opt(options, "name")),
-                              _opt(options, "project"))
-    reports = check_projects(projects, make_source(root, options), settings)
+    from hooks_manager.workspace import load_workspace
+
+    source = make_source(root, options)
+    ws = load_workspace(root, source, config=_opt(options, "config"),
+                        section=_opt(options, "name"))
+    projects = select_project(ws.require_projects(), _opt(options, "project"))
+    reports = check_projects(projects, source, ws.settings)
     width, unicode, color = style(sys.stdout)
     for report in reports:
         heads = forked_heads(report)

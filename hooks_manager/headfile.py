@@ -222,16 +222,17 @@ def heads_command(
     project's head file. --revision-file (what alembic's post_write_hooks pass) picks the
     project holding that file, wherever alembic was run from."""
     from hooks_manager.check import check_project
-    from hooks_manager.config import find_projects, load_settings
     from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS
     from hooks_manager.main import select_project
     from hooks_manager.sources import WorkTree, find_root
 
     start = os.path.dirname(os.path.abspath(revision_file)) if revision_file else os.getcwd()
     root = find_root(start) or os.getcwd()
-    settings, alembic_toml, toml_path = load_settings(root)
-    projects = select_project(
-        find_projects(root, settings, alembic_toml, toml_path, config, section), project_name)
+    from hooks_manager.workspace import load_workspace
+
+    ws = load_workspace(root, config=config, section=section)
+    settings = ws.settings
+    projects = select_project(ws.require_projects(), project_name)
     if revision_file:
         real = os.path.realpath(revision_file)
         projects = [p for p in projects if any(

@@ -359,7 +359,7 @@ def install_command(cwd: str, *, into_hooks_path: bool, assume_yes: bool,
         proc.git(location.root, "config", "--local", TRUST_KEY, "true")
         say(f"hookman: this clone trusts its repository's code settings (git config "
             f"{TRUST_KEY} true; git config --unset {TRUST_KEY} takes it back)")
-    for line in describe_projects(location.root):
+    for line in describe_projects(location.root, assume_yes):
         say(line)
     say(tests())
     from hooks_manager.writehook import head_file_setup
@@ -372,10 +372,10 @@ def install_command(cwd: str, *, into_hooks_path: bool, assume_yes: bool,
 def _ask_trust(root: str, assume_yes: bool) -> bool | None:
     """When pyproject.toml asks for settings that run repository code and this clone has not
     opted in, ask (at a terminal only; the answer defaults to no). None when cancelled."""
-    from hooks_manager.config import load_settings
+    from hooks_manager.workspace import load_workspace
 
     try:
-        settings = load_settings(root)[0]
+        settings = load_workspace(root, projects=False).settings
     except HookmanError:
         return False
     if not settings.ignored or assume_yes:
@@ -396,21 +396,10 @@ def say(message: str) -> None:
     print(lines(message), flush=True)
 
 
-def describe_projects(root: str) -> list[str]:
-    from hooks_manager.config import find_projects, load_settings
-    from hooks_manager.errors import NoConfigError
+def describe_projects(root: str, assume_yes: bool = True) -> list[str]:
+    from hooks_manager.entries import describe
 
-    try:
-        settings, alembic_toml, toml_path = load_settings(root)
-        projects = find_projects(root, settings, alembic_toml, toml_path)
-    except NoConfigError as exc:
-        return [f"hookman: no alembic project yet ({exc.message}); the hooks will check "
-                "nothing until there is one"]
-    except HookmanError as exc:
-        return [f"hookman: warning: {exc.message}; hooks will stop commits until this is "
-                "fixed (see hookman doctor)"]
-    return [f"hookman: alembic project {p.name}: "
-            + ", ".join(os.path.relpath(loc, root) for loc in p.locations) for p in projects]
+    return describe(root, assume_yes)
 
 
 def plan_tests(root: str, assume_yes: bool) -> Callable[[], str] | None:
@@ -418,11 +407,11 @@ def plan_tests(root: str, assume_yes: bool) -> Callable[[], str] | None:
     asked (terminal only). Asked now, written later: the returned function records an answer
     (only by appending a new [tool.hookman] table to an existing file that has none) and gives
     the line to show. None when the question was cancelled."""
-    from hooks_manager.config import load_settings
     from hooks_manager.testrun import detect_test_command
+    from hooks_manager.workspace import load_workspace
 
     try:
-        settings = load_settings(root)[0]
+        settings = load_workspace(root, projects=False).settings
     except HookmanError:
         return lambda: "hookman: tests before push: unknown until pyproject.toml reads cleanly"
     if settings.test_command is not None:
@@ -431,7 +420,8 @@ def plan_tests(root: str, assume_yes: bool) -> Callable[[], str] | None:
         return lambda: line
     detected = detect_test_command(root)
     if detected:
-        return lambda: f"hookman: tests before push: {detected} (detected a pytest setup)"
+        confirmed = _confirm_detected(root, detected, assume_yes)
+        return lambda: confirmed
     answer = _ask_test_command(assume_yes)
     if answer is None:
         return None
@@ -440,6 +430,30 @@ def plan_tests(root: str, assume_yes: bool) -> Callable[[], str] | None:
                         "test_command in [tool.hookman] to run one)")
     return lambda: (f"hookman: tests before push: {answer} — "
                     + remember_test_command(root, answer))
+
+
+def _confirm_detected(root: str, detected: str, assume_yes: bool) -> str:
+    """Say what the detected suite is and how big; a whole-repository suite is asked about
+    at a terminal (Prefect's would run every test on every push) and the answer kept."""
+    from hooks_manager.testrun import describe_suite
+
+    suite = describe_suite(root)
+    line = f"hookman: tests before push: {detected} (detected a pytest setup; " \
+           f"{suite.describe()})"
+    if not suite.whole_repository or assume_yes:
+        return line
+    from hooks_manager.prompts import open_prompter
+
+    prompter = open_prompter()
+    if not prompter.interactive:
+        return line + "; set test_command in [tool.hookman] to narrow it, or to \"\" for none"
+    print(line, flush=True)
+    answer = prompter.text(f"pytest would collect the whole repository ({suite.test_files} "
+                           "test files) before every push. Command to run instead (empty for "
+                           "none):", default=detected)
+    answer = (answer or "").strip()
+    said = answer or "none"
+    return f"hookman: tests before push: {said} — " + remember_test_command(root, answer)
 
 
 def _ask_test_command(assume_yes: bool) -> str | None:

@@ -110,8 +110,17 @@ def _config(project: Project) -> Config:
 
     # Messages ("Generating ... done") go to stderr: a hook's stdout is the user's terminal
     # anyway, and stderr keeps them in order with hookman's own lines.
-    return Config(file_=project.config_path, toml_file=project.toml_path,
-                  ini_section=project.section, stdout=sys.stderr)
+    config = Config(file_=project.config_path, toml_file=project.toml_path,
+                    ini_section=project.section, stdout=sys.stderr)
+    # The folders hookman resolved (Flask-Migrate's ini names none, a root-relative or a
+    # package:path location, version_locations from [[tool.hookman.projects]]), absolute, so
+    # alembic writes where hookman read whatever folder it is run from.
+    config.set_main_option("script_location", project.script_location.replace("%", "%%"))
+    if project.locations != [os.path.join(project.script_location, "versions")]:
+        config.set_main_option("path_separator", "os")
+        config.set_main_option("version_locations",
+                               os.pathsep.join(project.locations).replace("%", "%%"))
+    return config
 
 
 @contextmanager

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from hooks_manager import proc
 from hooks_manager.check import ProjectReport, check_projects
-from hooks_manager.config import Project, find_projects
-from hooks_manager.errors import EXIT_TESTS_FAILED, NoConfigError
+from hooks_manager.config import Project
+from hooks_manager.errors import EXIT_TESTS_FAILED
 from hooks_manager.hook import HookRun, say, skipped
 from hooks_manager.pushreads import GitReads, SharedCommit, SharedMerge
 from hooks_manager.sources import ZERO_SHA, merge_base
@@ -90,10 +90,10 @@ def check_refs(
     run: HookRun, refs: list[PushedRef], heads_skipped: bool, upstream_skipped: bool
 ) -> int | None:
     assert run.settings is not None
-    try:
-        projects = find_projects(run.root, run.settings, run.alembic_toml, run.toml_path)
-    except NoConfigError as exc:
-        say(f"hookman: nothing to check — {exc.message}")
+    assert run.workspace is not None
+    projects = run.workspace.discover()
+    if run.workspace.missing is not None:
+        say(f"hookman: nothing to check — {run.workspace.missing.message}")
         return None
     remote = run.args[0] if run.args else "origin"
     upstream = None if upstream_skipped else find_upstream(run, remote)
@@ -276,7 +276,13 @@ def test_step(run: HookRun) -> int | None:
         return None
     from hooks_manager.testrun import detect_test_command, run_tests
 
-    command = run.settings.test_command or detect_test_command(run.root)
+    configured = run.settings.test_command
+    command = configured if configured is not None else detect_test_command(run.root)
+    if configured is None and command:
+        from hooks_manager.testrun import describe_suite
+
+        say(f"hookman: tests: {command} was detected ({describe_suite(run.root).describe()}); "
+            "set test_command in [tool.hookman] to choose")
     if not command:
         say("hookman: tests skipped — no test_command in [tool.hookman] and none detected")
         return None

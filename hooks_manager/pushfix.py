@@ -17,13 +17,12 @@ from hooks_manager.config import Project
 from hooks_manager.errors import EXIT_INTERRUPTED, EXIT_PROBLEMS, EXIT_PUSH_AGAIN, MergeError
 from hooks_manager.fix import MergePlan, commit_message_for, details, fork_of, plan_merge
 from hooks_manager.fixcmd import Fix
+from hooks_manager.flags import env_switch
 from hooks_manager.hook import HookRun, say
 from hooks_manager.prepush import RefOutcome
 from hooks_manager.prompts import Prompter, ci_requested, open_prompter
 from hooks_manager.sources import ZERO_SHA
 from hooks_manager.textsafe import shown
-
-_TRUE = ("1", "true", "yes", "on")
 
 
 def handle_failures(
@@ -40,7 +39,7 @@ def handle_failures(
     target = next((o for o in failing if o.ref.local_sha == head_sha
                    and not o.ref.local_ref.startswith("refs/tags/")), None) if branch else None
     rest = [o for o in failing if o is not target]
-    auto = run.settings.auto_merge or os.environ.get("HOOKMAN_AUTO_MERGE", "").lower() in _TRUE
+    auto = run.settings.auto_merge or env_switch("HOOKMAN_AUTO_MERGE", other=False)
     for outcome in rest:
         explain(outcome, checked_out=_is_head(outcome, head_sha, branch), remote=remote,
                 auto=auto, required=run.settings.required, root=run.root)

@@ -602,7 +602,6 @@ def rebase_command(
 ) -> int:
     """`hookman rebase`: plan every forked project, say what will change, (ask,) write,
     verify, then stage the files (or commit them with --commit)."""
-    from hooks_manager.config import find_projects, load_settings
     from hooks_manager.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, GitError
     from hooks_manager.main import select_project
     from hooks_manager.sources import find_root
@@ -611,9 +610,11 @@ def rebase_command(
     if root is None:
         raise GitError(f"hookman rebase needs a git repository, and {os.getcwd()} is not "
                        "inside one")
-    settings, alembic_toml, toml_path = load_settings(root)
-    projects = select_project(
-        find_projects(root, settings, alembic_toml, toml_path, config, section), project_name)
+    from hooks_manager.workspace import load_workspace
+
+    ws = load_workspace(root, config=config, section=section)
+    settings = ws.settings
+    projects = select_project(ws.require_projects(), project_name)
     state = git_state(root)
     if commit and state is not None:
         raise RelinkError(f"{state[2]} is stopped; --commit would commit in the middle of it",

@@ -268,6 +268,8 @@ def _project_json(report: ProjectReport, several: bool) -> dict[str, object]:
         "section": project.section,
         "script_location": os.path.relpath(project.script_location, root),
         "version_locations": [os.path.relpath(p, root) for p in project.locations],
+        "found": project.found,  # "configured", or "discovered" with no configuration
+        "notes": project.notes,  # how a discovered project's paths were taken
         "ok": verdict.ok,
         "revisions": verdict.revision_count,
         "heads": [{"revision": r.revision, "path": r.path, "branch_labels":

@@ -136,14 +136,15 @@ def head_file_setup(root: str, assume_yes: bool) -> list[str]:
     """The install step for the head file: ask to turn it on (terminal only; default no: every
     branch that adds a migration then conflicts with the next one that lands), write the
     files, and offer the post_write_hooks line. Without a terminal: say how, change nothing."""
-    from hooks_manager.config import find_projects, load_settings
     from hooks_manager.errors import HookmanError
     from hooks_manager.headfile import path_for, read_worktree
     from hooks_manager.prompts import NonInteractive, open_prompter
 
     try:
-        settings, alembic_toml, toml_path = load_settings(root)
-        projects = find_projects(root, settings, alembic_toml, toml_path)
+        from hooks_manager.workspace import load_workspace
+
+        ws = load_workspace(root)
+        settings, projects = ws.settings, ws.require_projects()
     except HookmanError:
         return []  # already said by describe_projects
     prompter = NonInteractive() if assume_yes else open_prompter()

@@ -94,11 +94,11 @@ def explain_cost(root: Path, runs: int) -> float:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from hooks_manager import explain
     from hooks_manager.check import check_projects
-    from hooks_manager.config import find_projects, load_settings
     from hooks_manager.sources import Index
+    from hooks_manager.workspace import load_workspace
 
-    settings, alembic_toml, toml_path = load_settings(str(root))
-    projects = find_projects(str(root), settings, alembic_toml, toml_path)
+    ws = load_workspace(str(root))
+    settings, projects = ws.settings, ws.require_projects()
     times = []
     for _ in range(runs):
         reports = check_projects(projects, Index(str(root)), settings)

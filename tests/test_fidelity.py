@@ -39,9 +39,9 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis.control import currently_in_test_context
 
 from hooks_manager.check import check_projects
-from hooks_manager.config import Settings, find_projects
+from hooks_manager.config import Settings
 from hooks_manager.graph import Verdict
-from hooks_manager.sources import WorkTree
+from hooks_manager.workspace import load_workspace
 from tests.fidelity_gen import History, histories
 from tests.helpers import ENV_PY
 
@@ -90,8 +90,8 @@ def ask_hookman(root: Path, history: History | None = None, fallback: bool = Tru
     if fallback and history is not None and history.computed:
         table["static_fallback"] = True
     hookman_settings = Settings(table, None)
-    projects = find_projects(str(root), hookman_settings, {}, None)
-    [report] = check_projects(projects, WorkTree(str(root)), hookman_settings)
+    ws = load_workspace(str(root))
+    [report] = check_projects(ws.require_projects(), ws.source, hookman_settings)
     return report.verdict
 
 

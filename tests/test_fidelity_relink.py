@@ -11,8 +11,9 @@ from pathlib import Path
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from hooks_manager.config import Settings, find_projects
+from hooks_manager.config import Settings
 from hooks_manager.relink import apply, plan_relink
+from hooks_manager.workspace import load_workspace
 from tests.fidelity_gen import HEX, History, Rev, file_bytes, histories
 from tests.test_fidelity import (
     PROPERTY,
@@ -64,7 +65,7 @@ def test_after_a_relink_hookman_and_alembic_agree_on_one_head(history: History,
             (versions / f"{rev_id}_fork.py").write_bytes(data.draw(file_bytes(rev, others)))
         assert sorted(ask_hookman(root).head_ids) == sorted([ours, theirs])
         hookman_settings = Settings({}, None)
-        [project] = find_projects(str(root), hookman_settings, {}, None)
+        [project] = load_workspace(str(root)).require_projects()
         before = (versions / f"{ours}_fork.py").read_bytes()
         plan = plan_relink(str(root), project, hookman_settings, onto=theirs)
         apply(str(root), plan, hookman_settings, lambda _: None)

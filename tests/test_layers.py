@@ -20,7 +20,7 @@ PACKAGE = Path(hooks_manager.__file__).parent
 # "__init__" is the package itself (the version).
 LAYERS: list[tuple[str, set[str]]] = [
     ("base: errors and the pure graph", {"__init__", "errors", "graph"}),
-    ("bytes, caches, processes", {"scan", "cache", "settings_cache", "proc"}),
+    ("bytes, caches, processes", {"scan", "cache", "proc"}),
     ("sources and outside tools", {"sources", "pushreads", "gitops", "prompts", "testrun",
                                    "shims"}),
     # Projects and settings are read through the sources (at a commit, too), and alembic

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from hooks_manager.config import find_projects, load_settings
 from hooks_manager.errors import MergeError
 from hooks_manager.relink import apply, plan_relink, splice
+from hooks_manager.workspace import load_workspace
 from tests.headkit import (
     HEAD_FILE,
     add_on,
@@ -261,8 +261,9 @@ def test_rollback_puts_every_byte_back(project: Path) -> None:
     git(project, "checkout", "-q", "feature")
     git(project, "checkout", "-q", "main", "--", "migrations/versions/cccc0003_rev.py")
     root = str(project)
-    settings, toml, toml_path = load_settings(root)
-    [proj] = find_projects(root, settings, toml, toml_path)
+    ws = load_workspace(root)
+    settings = ws.settings
+    [proj] = ws.require_projects()
     plan = plan_relink(root, proj, settings, onto="cccc0003")
     before = (project / B_FILE).read_bytes()
     head_before = (project / HEAD_FILE).read_bytes()

@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hooks_manager.check import check_projects
-from hooks_manager.config import Settings, find_projects
+from hooks_manager.config import Settings
 from hooks_manager.sources import Commit
+from hooks_manager.workspace import load_workspace
 from tests.helpers import commit_all, git, init_repo, make_project
 
 HEX_NAMES = ["b1", "abc123", "00ff", "aaaa00000001"]
@@ -40,8 +41,8 @@ def _alembic(root: Path) -> tuple[str, ...] | None:
 
 def _hookman(root: Path) -> tuple[str, ...] | None:
     hm = Settings({}, None)
-    [report] = check_projects(find_projects(str(root), hm, {}, None), Commit(str(root), "HEAD"),
-                              hm)
+    ws = load_workspace(str(root), Commit(str(root), "HEAD"))
+    [report] = check_projects(ws.require_projects(), ws.source, hm)
     return tuple(sorted(report.verdict.head_ids)) if report.verdict.ok else None
 
 
