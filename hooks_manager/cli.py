@@ -94,6 +94,25 @@ def check(
     raise typer.Exit(check_command(options))
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def ci(ctx: typer.Context) -> None:
+    """The pipeline check: the commit and its merge with the real target (GitHub pull
+    requests and merge queue, GitLab merge requests and trains, Bitbucket, --against REF).
+    Run `hookman ci --help` for its options (parsed without typer, like `check`)."""
+    from hooks_manager.offsite import dispatch
+
+    raise typer.Exit(dispatch(["ci", *ctx.args]))
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def siblings(ctx: typer.Context) -> None:
+    """Remote branches that build on the same parent as this branch's new revision, or reuse
+    its id: whichever lands second forks. Options: --json, --rev, --upstream, --remote."""
+    from hooks_manager.offsite import dispatch
+
+    raise typer.Exit(dispatch(["siblings", *ctx.args]))
+
+
 # --- install / uninstall / status / doctor (the work is in installer.py and doctor.py) ---------
 
 
@@ -106,6 +125,9 @@ def install(
     yes: Annotated[bool, typer.Option("-y", "--yes", help="Ask nothing; take what was "
                                       "detected (also the case with CI set or no terminal).")]
     = False,
+    server: Annotated[bool, typer.Option("--server", help="In a bare server repository: "
+                                         "write the pre-receive guard of protected branches.")]
+    = False,
 ) -> None:
     """Install the pre-commit, pre-push and pre-merge-commit hooks in this clone.
 
@@ -114,6 +136,12 @@ def install(
     """
     import os
 
+    if server:
+        from hooks_manager.server import install_server
+
+        for line in install_server(os.getcwd()):
+            typer.echo(f"hookman: {line}")
+        raise typer.Exit(0)
     from hooks_manager.installer import install_command
 
     raise typer.Exit(install_command(os.getcwd(), into_hooks_path=hooks_path, assume_yes=yes))
