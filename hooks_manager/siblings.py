@@ -42,10 +42,11 @@ class Sibling:
         self.when = ""
 
     def text(self) -> str:
-        who = ", ".join(x for x in (self.revision, self.author, self.when) if x)
         if self.kind == "same-id":
-            return (f"{self.branch} reuses revision id {self.parent} ({self.path}; {who}): "
-                    "whichever lands second has a duplicate revision id")
+            where = ", ".join(x for x in (self.path, self.author, self.when) if x)
+            return (f"{self.branch} reuses revision id {self.parent} ({where}): whichever "
+                    "lands second has a duplicate revision id")
+        who = ", ".join(x for x in (self.revision, self.author, self.when) if x)
         return (f"{self.branch} also builds on {self.parent} ({who}): whichever lands second "
                 "forks")
 
