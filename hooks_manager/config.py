@@ -1,16 +1,14 @@
-"""alembic.ini / [tool.alembic] / [tool.hookman] -> the projects to check and the settings.
-
-Read on every hook run, so editing pyproject.toml never needs a reinstall. Relative paths in an
-alembic configuration are taken from the folder of the file that holds them (alembic itself
-takes them from the current folder, which is the same folder whenever alembic is run the way
-its docs show).
+"""The shapes of configuration: Settings ([tool.hookman] / .hookman.toml), Project, and the
+parsers of alembic.ini and TOML bytes. Which files are read, and from where (work tree, index,
+a commit), is workspace.py's business; read on every hook run, so editing pyproject.toml never
+needs a reinstall.
 """
 
 from __future__ import annotations
 
 import os
 
-from hooks_manager.errors import ConfigError, NoConfigError
+from hooks_manager.errors import ConfigError
 from hooks_manager.graph import Policy
 
 HOOK_TYPES = ("pre-commit", "pre-push", "pre-merge-commit")
@@ -161,143 +159,38 @@ def _bool(table: dict[str, object], key: str, where: str, default: bool = False)
     return value
 
 
-# --- reading files -----------------------------------------------------------------------------
+# --- parsing bytes (workspace.py reads them through a source) -----------------------------------
 
 
-def read_pyproject(root: str) -> tuple[dict[str, object], dict[str, object], str | None]:
-    """([tool.hookman], [tool.alembic], path) of root/pyproject.toml; empty tables if absent."""
-    path = os.path.join(root, "pyproject.toml")
-    tool = _read_tool_tables(path)
-    if tool is None:
-        return {}, {}, None
-    return _table(tool, "hookman", path), _table(tool, "alembic", path), path
-
-
-def _read_tool_tables(path: str) -> dict[str, object] | None:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from exc
+def parse_tool_tables(data: bytes, path: str) -> dict[str, object]:
+    """The `tool` table of a pyproject.toml's bytes."""
     # tomllib costs ~7 ms to import; a file that never says either name has nothing for us.
     if b"hookman" not in data and b"alembic" not in data:
         return {}
-    import tomllib
-
-    try:
-        parsed = tomllib.loads(data.decode())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})",
-                          hint="fix the file; hookman reads [tool.hookman] from it") from exc
-    tool = parsed.get("tool", {})
+    tool = parse_toml(data, path).get("tool", {})
     if not isinstance(tool, dict):
         raise ConfigError(f"{path}: `tool` must be a table")
     return tool
 
 
-def _table(tool: dict[str, object], name: str, path: str) -> dict[str, object]:
+def parse_toml(data: bytes, path: str) -> dict[str, object]:
+    import tomllib
+
+    try:
+        return tomllib.loads(data.decode())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})",
+                          hint="fix the file; hookman reads its settings from it") from exc
+
+
+def table(tool: dict[str, object], name: str, path: str) -> dict[str, object]:
     value = tool.get(name, {})
     if not isinstance(value, dict):
         raise ConfigError(f"{path}: [tool.{name}] must be a table")
     return value
 
 
-def load_settings(root: str) -> tuple[Settings, dict[str, object], str | None]:
-    hookman, alembic_toml, path = read_pyproject(root)
-    return Settings(hookman, path), alembic_toml, path
-
-
-def find_projects(
-    root: str,
-    settings: Settings,
-    alembic_toml: dict[str, object],
-    toml_path: str | None,
-    config: str | None = None,
-    section: str | None = None,
-) -> list[Project]:
-    """The alembic projects to check: -c/-n, else [tool.hookman] projects, else alembic.ini or
-    [tool.alembic] at the root."""
-    if config is not None or section is not None:
-        ini = os.path.abspath(config or os.environ.get("ALEMBIC_CONFIG", "alembic.ini"))
-        if not os.path.isfile(ini):
-            raise NoConfigError(f"{config or ini}: no such alembic configuration file")
-        return [_load_project("alembic" if section in (None, "alembic") else section, ini,
-                              _sibling_toml(ini), section or "alembic", settings.policy())]
-    if settings.projects:
-        return [_listed_project(root, item, settings) for item in settings.projects]
-    env_ini = os.environ.get("ALEMBIC_CONFIG")
-    ini = os.path.abspath(env_ini) if env_ini else os.path.join(root, "alembic.ini")
-    if os.path.isfile(ini):
-        return [_load_project("alembic", ini, toml_path if alembic_toml else None, "alembic",
-                              settings.policy())]
-    if alembic_toml and toml_path:
-        return [_load_project("alembic", None, toml_path, "alembic", settings.policy(),
-                              alembic_toml)]
-    raise NoConfigError(
-        f"no alembic configuration found in {root} (looked for alembic.ini and "
-        "[tool.alembic] in pyproject.toml)",
-        hint="run hookman from the project root, pass -c PATH, or list the projects under "
-             "[[tool.hookman.projects]] in pyproject.toml")
-
-
-def _listed_project(root: str, item: dict[str, object], settings: Settings) -> Project:
-    where = f"[[tool.hookman.projects]] in {settings.path}"
-    config = item.get("config")
-    toml = item.get("toml")
-    section = str(item.get("section", "alembic"))  # types were checked in _project_tables
-    name = str(item.get("name", config or toml))
-    ini = os.path.join(root, config) if isinstance(config, str) else None
-    toml_file = os.path.join(root, toml) if isinstance(toml, str) else None
-    for key, path in (("config", ini), ("toml", toml_file)):
-        if path is not None and not os.path.isfile(path):
-            raise ConfigError(f"{where}: {key} = {os.path.relpath(path, root)!r}: no such file")
-    if ini is not None and toml_file is None:
-        toml_file = _sibling_toml(ini)
-    return _load_project(name, ini, toml_file, section, settings.policy(item, where))
-
-
-def _sibling_toml(ini: str) -> str | None:
-    path = os.path.join(os.path.dirname(ini), "pyproject.toml")
-    return path if os.path.isfile(path) else None
-
-
-def _load_project(
-    name: str,
-    ini: str | None,
-    toml_path: str | None,
-    section: str,
-    policy: Policy,
-    alembic_toml: dict[str, object] | None = None,
-) -> Project:
-    options = _read_ini(ini, section) if ini else {}
-    if alembic_toml is None and toml_path:
-        tool = _read_tool_tables(toml_path) or {}
-        alembic_toml = _table(tool, "alembic", toml_path)
-    toml = _TomlOptions(alembic_toml or {}, toml_path)
-    if options is None:
-        if not toml.table:  # alembic falls back to [tool.alembic] for a missing section
-            raise ConfigError(f"{ini}: no [{section}] section",
-                              hint="pass -n SECTION to choose one")
-        options = {}
-    here = os.path.dirname(ini or toml_path or ".")
-    where = ini or toml_path or "configuration"
-    script_location = options.get("script_location") or toml.text("script_location")
-    if not script_location:
-        raise ConfigError(f"{where}: no script_location in [{section}]",
-                          hint="alembic needs script_location to find the migrations")
-    script_dir = _resolve_location(script_location, here, where)
-    if not os.path.isdir(script_dir):
-        raise ConfigError(f"{where}: script_location {script_location!r} does not exist "
-                          f"({script_dir})", hint="create it with `alembic init` or fix the path")
-    locations = _version_locations(options, toml, here, where) or [
-        os.path.join(script_dir, "versions")]
-    recursive = _flag(options, toml, "recursive_version_locations", where)
-    return Project(name, ini, toml_path, section, script_dir, locations, recursive, policy)
-
-
-class _TomlOptions:
+class TomlOptions:
     """[tool.alembic] values with %(here)s filled in, as alembic's _get_toml_config_value."""
 
     def __init__(self, table: dict[str, object], path: str | None) -> None:
@@ -335,17 +228,17 @@ _INI_KEYS = ("script_location", "version_locations", "path_separator", "version_
              "recursive_version_locations")
 
 
-def _read_ini(ini: str, section: str) -> dict[str, str] | None:
-    """The keys hookman needs from ``[section]``, %(here)s filled in; None if no such section.
+def read_ini(data: bytes, ini: str, section: str) -> dict[str, str] | None:
+    """The keys hookman needs from ``[section]`` of the bytes of file ``ini``, %(here)s filled
+    in; None if no such section.
 
     A small reader handles the plain files alembic generates; anything it is not sure of
     (odd lines, duplicates, unusual interpolation) goes to configparser, which also gives the
     precise error for a broken file. configparser costs ~5 ms to import, with `re`.
     """
     try:
-        with open(ini, "rb") as handle:
-            text = handle.read().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{ini}: cannot be read as an alembic configuration: "
                           f"{_one_line(exc)}", hint="fix the file; alembic would fail on it too"
                           ) from exc
@@ -425,44 +318,7 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-def _resolve_location(location: str, here: str, where: str) -> str:
-    # "package:path" names a folder inside an importable package (alembic's resource form).
-    if not os.path.isabs(location) and ":" in location:
-        package, *parts = location.split(":")
-        return os.path.join(_package_dir(package, here, where), *parts)
-    return os.path.normpath(os.path.join(here, location))
-
-
-def _package_dir(package: str, here: str, where: str) -> str:
-    # Found without importing it: a top-level package's folder is known to the path finder.
-    from importlib.machinery import PathFinder
-
-    top, *rest = package.split(".")
-    spec = PathFinder.find_spec(top, [here, *__import__("sys").path])
-    if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(f"{where}: script_location names package {package!r}, which cannot "
-                          "be found", hint="install the package or use a folder path")
-    return os.path.join(next(iter(spec.submodule_search_locations)), *rest)
-
-
-def _version_locations(
-    options: dict[str, str], toml: _TomlOptions, here: str, where: str
-) -> list[str]:
-    text = options.get("version_locations")
-    if text:
-        sep = options.get("path_separator") or options.get("version_path_separator")
-        items = _split_locations(text, sep, where)
-    else:
-        items = toml.strings("version_locations") or []
-    out = []
-    for item in items:
-        path = _resolve_location(item, here, where)
-        if path not in out:
-            out.append(path)
-    return out
-
-
-def _split_locations(text: str, sep: str | None, where: str) -> list[str]:
+def split_locations(text: str, sep: str | None, where: str) -> list[str]:
     if sep is None:  # alembic's legacy rule: spaces and commas
         return [p for p in text.replace(",", " ").split() if p]
     chars = {"space": " ", "newline": "\n", "os": os.pathsep, ":": ":", ";": ";"}
@@ -472,7 +328,7 @@ def _split_locations(text: str, sep: str | None, where: str) -> list[str]:
     return [p.strip() for p in text.split(chars[sep]) if p.strip()]
 
 
-def _flag(options: dict[str, str], toml: _TomlOptions, key: str, where: str) -> bool:
+def flag(options: dict[str, str], toml: TomlOptions, key: str, where: str) -> bool:
     if key in options:
         return options[key] == "true"  # alembic compares with "true" exactly
     value = toml.table.get(key, False)

@@ -107,16 +107,18 @@ def _environment(found: Findings) -> None:
 
 def _configuration(root: str, found: Findings) -> None:
     from hooks_manager.check import check_projects
-    from hooks_manager.config import find_projects, load_settings
     from hooks_manager.sources import Index
     from hooks_manager.testrun import detect_test_command
+    from hooks_manager.workspace import load_workspace
 
     found.lines.append("configuration:")
     try:
-        settings, alembic_toml, toml_path = load_settings(root)
-        found.ok(f"settings: {toml_path or 'defaults (no pyproject.toml)'}; hooks on: "
+        ws = load_workspace(root, projects=False)
+        settings = ws.settings
+        found.ok(f"settings: {ws.settings_path or 'defaults (no [tool.hookman])'}; hooks on: "
                  f"{', '.join(settings.hooks) or 'none'}")
-        projects = find_projects(root, settings, alembic_toml, toml_path)
+        ws.discover()
+        projects = ws.require_projects()
     except NoConfigError as exc:
         found.bad(f"{exc.message}: the hooks have nothing to check")
         return

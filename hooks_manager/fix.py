@@ -179,18 +179,18 @@ def merge_command(
 ) -> int:
     """`hookman merge`: the fix by hand. Asks first at a terminal (unless --yes); never asks
     under CI or without a terminal. Every refusal comes before anything is written."""
-    from hooks_manager.config import find_projects, load_settings
     from hooks_manager.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, GitError
     from hooks_manager.main import select_project
     from hooks_manager.sources import find_root
+    from hooks_manager.workspace import load_workspace
 
     root = find_root(os.getcwd())
     if root is None and commit:
         raise GitError(f"--commit needs a git repository, and {os.getcwd()} is not inside one")
     root = root or os.getcwd()
-    settings, alembic_toml, toml_path = load_settings(root)
-    projects = select_project(
-        find_projects(root, settings, alembic_toml, toml_path, config, section), project_name)
+    ws = load_workspace(root, config=config, section=section)
+    settings = ws.settings
+    projects = select_project(ws.require_projects(), project_name)
     if os.path.exists(os.path.join(root, ".git")):
         from hooks_manager import gitops
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import sys
 
-from hooks_manager.config import HOOK_TYPES, Settings, find_projects, load_settings
-from hooks_manager.errors import EXIT_CANNOT_CHECK, EXIT_OK, EXIT_PROBLEMS, NoConfigError
-from hooks_manager.sources import Index, find_root, in_progress
+from hooks_manager.config import HOOK_TYPES, Settings
+from hooks_manager.errors import EXIT_CANNOT_CHECK, EXIT_OK, EXIT_PROBLEMS
+from hooks_manager.sources import Index, WorkTree, find_root, in_progress
+from hooks_manager.workspace import Workspace, load_workspace
 
 # `collections.abc` loads the whole collections package (~2 ms); the name is for type checkers.
 TYPE_CHECKING = False
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
 class HookRun:
     """Everything one hook invocation knows; steps read and fill it."""
 
-    __slots__ = ("alembic_toml", "args", "hook_type", "previous_code", "root", "settings",
-                 "stdin", "toml_path")
+    __slots__ = ("args", "hook_type", "previous_code", "root", "settings", "stdin",
+                 "workspace")
 
     def __init__(self, hook_type: str, args: list[str], stdin: bytes, root: str) -> None:
         self.hook_type = hook_type
@@ -31,8 +32,7 @@ class HookRun:
         self.stdin = stdin  # read once: pre-push's ref lines, also replayed to a chained hook
         self.root = root
         self.settings: Settings | None = None
-        self.alembic_toml: dict[str, object] = {}
-        self.toml_path: str | None = None
+        self.workspace: Workspace | None = None  # settings from the work tree, always
         self.previous_code = 0
 
 
@@ -80,7 +80,12 @@ def run_previous_hook(run: HookRun) -> int | None:
 
 
 def load(run: HookRun) -> int | None:
-    run.settings, run.alembic_toml, run.toml_path = load_settings(run.root)
+    # Settings come from the work tree (the user's own choice of what runs); pre-commit's
+    # projects are found in the index, what the commit records.
+    source = Index(run.root) if run.hook_type != "pre-push" else WorkTree(run.root)
+    run.workspace = load_workspace(run.root, source, settings_source=WorkTree(run.root),
+                                   projects=False)
+    run.settings = run.workspace.settings
     if run.hook_type not in run.settings.hooks:
         return run.previous_code  # turned off in [tool.hookman] hooks
     return None
@@ -132,14 +137,14 @@ def check_index(run: HookRun) -> int | None:
     from hooks_manager.check import check_projects
 
     assert run.settings is not None
+    assert run.workspace is not None
     if skipped(run, "alembic-heads"):
         return None
-    try:
-        projects = find_projects(run.root, run.settings, run.alembic_toml, run.toml_path)
-    except NoConfigError as exc:
-        say(f"hookman: nothing to check — {exc.message}")
+    projects = run.workspace.discover()
+    if run.workspace.missing is not None:
+        say(f"hookman: nothing to check — {run.workspace.missing.message}")
         return None
-    reports = check_projects(projects, Index(run.root), run.settings)
+    reports = check_projects(projects, run.workspace.source, run.settings)
     if all(r.verdict.ok for r in reports):
         return None
     from hooks_manager.report import render_text

@@ -283,12 +283,11 @@ def say(message: str) -> None:
 
 
 def describe_projects(root: str) -> list[str]:
-    from hooks_manager.config import find_projects, load_settings
     from hooks_manager.errors import NoConfigError
+    from hooks_manager.workspace import load_workspace
 
     try:
-        settings, alembic_toml, toml_path = load_settings(root)
-        projects = find_projects(root, settings, alembic_toml, toml_path)
+        projects = load_workspace(root).require_projects()
     except NoConfigError as exc:
         return [f"hookman: no alembic project yet ({exc.message}); the hooks will check "
                 "nothing until there is one"]
@@ -303,11 +302,11 @@ def configure_tests(root: str, assume_yes: bool) -> str:
     """The test command pre-push will run: [tool.hookman] test_command, else detected, else
     asked (terminal only). An answer is written to pyproject.toml only by appending a new
     [tool.hookman] table to an existing file that has none."""
-    from hooks_manager.config import load_settings
     from hooks_manager.testrun import detect_test_command
+    from hooks_manager.workspace import load_workspace
 
     try:
-        settings = load_settings(root)[0]
+        settings = load_workspace(root, projects=False).settings
     except HookmanError:
         return "hookman: tests before push: unknown until pyproject.toml reads cleanly"
     if settings.test_command is not None:

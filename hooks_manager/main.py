@@ -90,18 +90,20 @@ def parse_check(args: list[str]) -> dict[str, str | bool]:
 def check_command(options: dict[str, str | bool]) -> int:
     """`hookman check`: one verdict per project, exit 0 healthy / 1 problems / 2 cannot check."""
     from hooks_manager.check import check_projects
-    from hooks_manager.config import find_projects, load_settings
     from hooks_manager.report import render_json, render_text
+    from hooks_manager.workspace import load_workspace
 
     if options.get("staged") and ("rev" in options or "against" in options):
         raise HookmanError("--staged reads the index; it cannot be combined with --rev or "
                            "--against", hint="check the index, or a commit, one at a time")
     root = _root_for(options)
-    settings, alembic_toml, toml_path = load_settings(root)
-    projects = find_projects(root, settings, alembic_toml, toml_path,
-                             _opt(options, "config"), _opt(options, "name"))
-    projects = select_project(projects, _opt(options, "project"))
-    reports = check_projects(projects, make_source(root, options), settings)
+    source = make_source(root, options)
+    # Settings and projects are read where the revisions are (the index, a commit), so
+    # `--rev` sees a commit's own layout even when the work tree no longer has it.
+    ws = load_workspace(root, source, config=_opt(options, "config"),
+                        section=_opt(options, "name"))
+    projects = select_project(ws.require_projects(), _opt(options, "project"))
+    reports = check_projects(projects, source, ws.settings)
     if options.get("json"):
         import json
 

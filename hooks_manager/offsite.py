@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 
-from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS, HookmanError, NoConfigError
+from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS, HookmanError
 
 
 def dispatch(args: list[str]) -> int:
@@ -59,7 +59,6 @@ def framework(args: list[str]) -> int:
     at pre-push (PRE_COMMIT_FROM_REF/TO_REF set) the pushed commit and its predicted merge
     with the upstream as this clone knows it. What the framework does not hand over is said."""
     from hooks_manager.check import check_projects
-    from hooks_manager.config import find_projects, load_settings
     from hooks_manager.report import render_text
     from hooks_manager.sources import Commit, Index, PredictedMerge, Source, find_root
 
@@ -69,11 +68,12 @@ def framework(args: list[str]) -> int:
     root = find_root(os.getcwd())
     if root is None:
         raise HookmanError(f"{os.getcwd()} is not inside a git clone")
-    settings, alembic_toml, toml_path = load_settings(root)
-    try:
-        projects = find_projects(root, settings, alembic_toml, toml_path)
-    except NoConfigError as exc:
-        say(f"hookman: nothing to check — {exc.message}")
+    from hooks_manager.workspace import load_workspace
+
+    ws = load_workspace(root)
+    settings, projects = ws.settings, ws.projects
+    if ws.missing is not None:
+        say(f"hookman: nothing to check — {ws.missing.message}")
         return EXIT_OK
     to_ref = os.environ.get("PRE_COMMIT_TO_REF")
     sources: list[Source]

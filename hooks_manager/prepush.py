@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from hooks_manager import proc
 from hooks_manager.check import ProjectReport, check_projects
-from hooks_manager.config import Project, find_projects
-from hooks_manager.errors import EXIT_PROBLEMS, EXIT_TESTS_FAILED, NoConfigError
+from hooks_manager.config import Project
+from hooks_manager.errors import EXIT_PROBLEMS, EXIT_TESTS_FAILED
 from hooks_manager.hook import HookRun, say, skipped
 from hooks_manager.pushreads import GitReads, SharedCommit, SharedMerge
 from hooks_manager.sources import ZERO_SHA, merge_base
@@ -90,10 +90,10 @@ def check_refs(
     run: HookRun, refs: list[PushedRef], heads_skipped: bool, upstream_skipped: bool
 ) -> int | None:
     assert run.settings is not None
-    try:
-        projects = find_projects(run.root, run.settings, run.alembic_toml, run.toml_path)
-    except NoConfigError as exc:
-        say(f"hookman: nothing to check — {exc.message}")
+    assert run.workspace is not None
+    projects = run.workspace.discover()
+    if run.workspace.missing is not None:
+        say(f"hookman: nothing to check — {run.workspace.missing.message}")
         return None
     remote = run.args[0] if run.args else "origin"
     upstream = None if upstream_skipped else find_upstream(run, remote)

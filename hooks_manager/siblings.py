@@ -310,7 +310,6 @@ def siblings_command(args: list[str]) -> int:
     """`hookman siblings [--json] [--rev REV] [--upstream NAME] [--remote NAME]`."""
     import json
 
-    from hooks_manager.config import find_projects, load_settings
     from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS, HookmanError
     from hooks_manager.main import _print_out
     from hooks_manager.sources import find_root
@@ -333,8 +332,10 @@ def siblings_command(args: list[str]) -> int:
     root = find_root(os.getcwd())
     if root is None:
         raise HookmanError(f"{os.getcwd()} is not inside a git clone")
-    settings, alembic_toml, toml_path = load_settings(root)
-    projects = find_projects(root, settings, alembic_toml, toml_path)
+    from hooks_manager.workspace import load_workspace
+
+    ws = load_workspace(root)
+    settings, projects = ws.settings, ws.require_projects()
     remote = options.get("remote", "origin")
     upstream = options.get("upstream") or settings.upstream or _default_upstream(root, remote)
     rev = options.get("rev", "HEAD")

@@ -69,13 +69,45 @@ class Source:
 
     def __init__(self, root: str) -> None:
         self.root = root
-        self.cache: ScanCache = cache_for(git_dir(root), self.cache_kind)
+        self._cache: ScanCache | None = None
+
+    @property
+    def cache(self) -> ScanCache:
+        # Loaded on first use: a source that only serves configuration bytes never needs it.
+        if self._cache is None:
+            self._cache = cache_for(git_dir(self.root), self.cache_kind)
+        return self._cache
+
+    @cache.setter
+    def cache(self, cache: ScanCache) -> None:
+        self._cache = cache
 
     def describe(self) -> dict[str, object]:
         return {"kind": self.kind}
 
     def files(self, locations: list[str], recursive: bool) -> tuple[list[File], list[Problem]]:
         raise NotImplementedError
+
+    # --- the byte API configuration discovery reads through (see workspace.py) ---------------
+
+    def tracked(self, names: tuple[str, ...], suffixes: tuple[str, ...] = ()) -> dict[str, str]:
+        """path -> identity of every tracked regular file whose name is one of ``names`` or
+        ends with one of ``suffixes``, at any depth; git is asked, the tree is never walked.
+        The identity (a blob id, or the work tree's stat key) changes whenever the bytes do."""
+        raise NotImplementedError
+
+    def read(self, paths: list[str]) -> dict[str, bytes]:
+        """The bytes of each repository-relative path; a path that is not there is left out."""
+        raise NotImplementedError
+
+    def has_dir(self, rel: str) -> bool:
+        """Whether folder ``rel`` (repository-relative, "" = the root) holds any file."""
+        raise NotImplementedError
+
+    def gitlink_at(self, rel: str) -> str | None:
+        """The submodule (gitlink) path that ``rel`` lies inside, if any: its files are in
+        another repository, so a commit or the index cannot show them."""
+        return None
 
     def rel(self, location: str) -> str:
         rel = os.path.relpath(location, self.root)
@@ -91,6 +123,37 @@ class Source:
 class WorkTree(Source):
     kind = "worktree"
     cache_kind = "worktree"
+
+    def tracked(self, names: tuple[str, ...], suffixes: tuple[str, ...] = ()) -> dict[str, str]:
+        # Tracked files as git lists them, plus the root's own files (a new alembic.ini is
+        # checked before its first `git add`, as it always was); no folder is walked.
+        paths = set(_index_listing(self.root, names, suffixes, stages=False)
+                    if git_dir(self.root) else ())
+        for name in names:
+            paths.add(name)
+        found = {}
+        for path in sorted(paths):
+            try:
+                st = os.stat(os.path.join(self.root, path))
+            except OSError:
+                continue  # tracked but deleted in the work tree: not there
+            if not os.path.isdir(os.path.join(self.root, path)):
+                found[path] = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+        return found
+
+    def read(self, paths: list[str]) -> dict[str, bytes]:
+        out = {}
+        for path in paths:
+            try:
+                out[path] = _read_file(os.path.join(self.root, path))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            except OSError as exc:
+                raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from exc
+        return out
+
+    def has_dir(self, rel: str) -> bool:
+        return os.path.isdir(os.path.join(self.root, rel))
 
     def files(self, locations: list[str], recursive: bool) -> tuple[list[File], list[Problem]]:
         out: list[File] = []
@@ -253,6 +316,61 @@ def parse_ls_tree(out: bytes) -> dict[str, str]:
     return entries
 
 
+def _whole_tree(root: str, rev: str) -> tuple[dict[str, str], list[str]]:
+    """(path -> blob of every regular file, the gitlink paths) of commit ``rev``."""
+    from hooks_manager import proc
+
+    result = proc.run(["git", "ls-tree", "-r", "-z", "--full-tree", rev], root)
+    if result.code:
+        said = result.err.decode(errors="replace").strip()
+        raise GitError(f"cannot read commit {rev!r}: {said}",
+                       hint="name a branch, tag or commit that exists in this clone")
+    links = [item.partition("\t")[2] for item in
+             result.out.decode("utf-8", "surrogateescape").split("\0")
+             if item.startswith("160000 commit ")]
+    return parse_ls_tree(result.out), links
+
+
+def _matches(path: str, names: tuple[str, ...], suffixes: tuple[str, ...]) -> bool:
+    name = path.rpartition("/")[2]
+    return name in names or name.endswith(suffixes)
+
+
+def _index_listing(
+    root: str, names: tuple[str, ...], suffixes: tuple[str, ...], stages: bool
+) -> dict[str, str]:
+    """path -> blob id (or "" without ``stages``) of the index entries the names match. git's
+    own wildcard pathspec (`*` crosses folders) keeps the output to the candidates."""
+    from hooks_manager import proc
+
+    specs = [f"*{n}" for n in names] + [f"*{s}" for s in suffixes]
+    if not specs:
+        return {}
+    args = ["ls-files", "-z", "--full-name", *(["-s"] if stages else []), "--", *specs]
+    listing = proc.git(root, *args)
+    found = {}
+    for item in listing.decode("utf-8", "surrogateescape").split("\0"):
+        if not item:
+            continue
+        if stages:
+            tab = item.find("\t")
+            if tab < 0 or item.startswith(("120000", "160000")) or item[tab - 1] != "0":
+                continue  # links, submodules and the sides of a conflict are not config
+            path, oid = item[tab + 1 :], item[7 : tab - 2]
+        else:
+            path, oid = item, ""
+        if _matches(path, names, suffixes):
+            found[path] = oid
+    return found
+
+
+def _gitlink_in(links: list[str], rel: str) -> str | None:
+    for link in links:
+        if rel == link or rel.startswith(link + "/"):
+            return link
+    return None
+
+
 def _select(
     entries: dict[str, str], rels: list[str], recursive: bool
 ) -> list[tuple[str, str]]:
@@ -282,6 +400,25 @@ class GitSource(Source):
     def entries(self, rels: list[str]) -> dict[str, str]:
         raise NotImplementedError
 
+    def tracked(self, names: tuple[str, ...], suffixes: tuple[str, ...] = ()) -> dict[str, str]:
+        return {p: oid for p, oid in self.entries([""]).items() if _matches(p, names, suffixes)}
+
+    def read(self, paths: list[str]) -> dict[str, bytes]:
+        known = self.entries([""])
+        oids = {p: known[p] for p in paths if p in known}
+        blobs = read_blobs(self.root, list(oids.values()))
+        return {p: blobs[oid] for p, oid in oids.items()}
+
+    def has_dir(self, rel: str) -> bool:
+        prefix = rel + "/" if rel else ""
+        return any(p.startswith(prefix) for p in self.entries([""]))
+
+    def gitlink_at(self, rel: str) -> str | None:
+        return _gitlink_in(self.gitlinks(), rel)
+
+    def gitlinks(self) -> list[str]:
+        return []
+
     def files(self, locations: list[str], recursive: bool) -> tuple[list[File], list[Problem]]:
         rels = [self.rel(loc) for loc in locations]
         chosen = _select(self.entries(rels), rels, recursive)
@@ -304,12 +441,24 @@ class Commit(GitSource):
     def __init__(self, root: str, rev: str) -> None:
         super().__init__(root)
         self.rev = rev
+        self._full: tuple[dict[str, str], list[str]] | None = None
 
     def describe(self) -> dict[str, object]:
         return {"kind": self.kind, "rev": self.rev}
 
     def entries(self, rels: list[str]) -> dict[str, str]:
+        if rels == [""]:
+            return self._whole()[0]
         return _tree_entries(self.root, self.rev, rels)
+
+    def gitlinks(self) -> list[str]:
+        return self._whole()[1]
+
+    def _whole(self) -> tuple[dict[str, str], list[str]]:
+        # One listing of the whole tree serves every configuration question about it.
+        if self._full is None:
+            self._full = _whole_tree(self.root, self.rev)
+        return self._full
 
 
 class Index(GitSource):
@@ -332,9 +481,32 @@ class Index(GitSource):
             if item[tab - 1] != "0":
                 raise GitError(f"the index has unmerged paths ({item[tab + 1:]})",
                                hint="resolve the conflict and `git add` the file first")
-            if not item.startswith("120000"):
+            if not item.startswith(("120000", "160000")):
                 entries[item[tab + 1 :]] = item[7 : tab - 2]
         return entries
+
+    def tracked(self, names: tuple[str, ...], suffixes: tuple[str, ...] = ()) -> dict[str, str]:
+        return _index_listing(self.root, names, suffixes, stages=True)
+
+    def read(self, paths: list[str]) -> dict[str, bytes]:
+        known = self.entries(paths) if paths else {}
+        blobs = read_blobs(self.root, list(known.values()))
+        return {p: blobs[oid] for p, oid in known.items()}
+
+    def has_dir(self, rel: str) -> bool:
+        from hooks_manager import proc
+
+        return bool(proc.git(self.root, "ls-files", "-z", "--full-name", "--", rel or "."))
+
+    def gitlink_at(self, rel: str) -> str | None:
+        from hooks_manager import proc
+
+        parts = rel.split("/")
+        above = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        listing = proc.git(self.root, "ls-files", "-s", "-z", "--full-name", "--", *above)
+        links = [item.partition("\t")[2] for item in listing.decode("utf-8", "surrogateescape")
+                 .split("\0") if item.startswith("160000")]
+        return _gitlink_in(links, rel)
 
 
 class PredictedMerge(GitSource):
@@ -350,16 +522,26 @@ class PredictedMerge(GitSource):
         self.ours = ours
         self.theirs = theirs
         self.conflicts: list[str] = []
+        self._merged: dict[str, str] | None = None
 
     def describe(self) -> dict[str, object]:
         return {"kind": self.kind, "rev": self.ours, "against": self.theirs}
 
+    def gitlinks(self) -> list[str]:
+        # A submodule on either side hides its files from the prediction just the same.
+        return sorted(set(_whole_tree(self.root, self.ours)[1])
+                      | set(_whole_tree(self.root, self.theirs)[1]))
+
     def entries(self, rels: list[str]) -> dict[str, str]:
+        if rels == [""] and self._merged is not None:
+            return self._merged
         base = merge_base(self.root, self.ours, self.theirs)
         ours = _tree_entries(self.root, self.ours, rels)
         theirs = _tree_entries(self.root, self.theirs, rels)
         old = _tree_entries(self.root, base, rels) if base else {}
         merged, self.conflicts = three_way(old, ours, theirs)
+        if rels == [""]:
+            self._merged = merged
         return merged
 
     def notes(self) -> list[Problem]:
@@ -406,6 +588,8 @@ def git_dir(root: str) -> str | None:
     dot_git = os.path.join(root, ".git")
     if os.path.isdir(dot_git):
         return dot_git
+    if all(os.path.exists(os.path.join(root, name)) for name in ("HEAD", "objects", "refs")):
+        return root  # a bare repository (a server): the folder is the git folder
     try:
         with open(dot_git, encoding="utf-8") as handle:  # a linked worktree: "gitdir: <path>"
             text = handle.read().strip()

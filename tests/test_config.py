@@ -14,7 +14,7 @@ import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from hooks_manager.config import Settings, find_projects, load_settings
+from hooks_manager.workspace import load_workspace
 from tests.helpers import add_revision, hookman, init_repo, make_project, revision_source
 
 
@@ -113,7 +113,7 @@ def test_script_location_as_package_path(tmp_path: Path) -> None:
     done = hookman(repo, "check", "--json")
     assert done.returncode == 0, done.stderr
     assert heads_of(done.stdout) == [["aaaa0001"]]
-    [project] = find_projects(str(repo), Settings({}, None), {}, None)
+    [project] = load_workspace(str(repo)).require_projects()
     assert project.locations == [str(repo / "myapp" / "db" / "migrations" / "versions")]
 
 
@@ -131,7 +131,7 @@ def test_version_locations_split_like_alembic(
     if separator:
         ini += f"path_separator = {separator}\n"
     (repo / "alembic.ini").write_text(ini)
-    [project] = find_projects(str(repo), Settings({}, None), {}, None)
+    [project] = load_workspace(str(repo)).require_projects()
     monkeypatch.chdir(repo)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # the legacy split warns
@@ -191,11 +191,11 @@ def test_works_outside_git(tmp_path: Path) -> None:
 def test_settings_are_read_from_pyproject(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.hookman]\nallowed_heads = ["keep"]\nrequired = ["tests"]\n')
-    settings, alembic_toml, path = load_settings(str(tmp_path))
-    assert settings.allowed_heads == frozenset({"keep"})
-    assert settings.required == frozenset({"tests"})
-    assert alembic_toml == {}
-    assert path == str(tmp_path / "pyproject.toml")
+    ws = load_workspace(str(tmp_path), projects=False)
+    assert ws.settings.allowed_heads == frozenset({"keep"})
+    assert ws.settings.required == frozenset({"tests"})
+    assert ws.alembic_toml == {}
+    assert ws.settings_path == str(tmp_path / "pyproject.toml")
 
 
 def alembic_heads_and_warnings(ini: Path) -> tuple[list[str], list[str]]:

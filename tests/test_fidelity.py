@@ -35,9 +35,8 @@ from alembic.util import CommandError, to_tuple
 from hypothesis import HealthCheck, Phase, event, given, settings
 
 from hooks_manager.check import check_projects
-from hooks_manager.config import Settings, find_projects
 from hooks_manager.graph import Verdict
-from hooks_manager.sources import WorkTree
+from hooks_manager.workspace import load_workspace
 from tests.fidelity_gen import History, histories
 from tests.helpers import ENV_PY
 
@@ -68,9 +67,8 @@ def write_project(root: Path, history: History) -> Path:
 
 def ask_hookman(root: Path) -> Verdict:
     """The in-process equivalent of `hookman check` on the work tree."""
-    hookman_settings = Settings({}, None)
-    projects = find_projects(str(root), hookman_settings, {}, None)
-    [report] = check_projects(projects, WorkTree(str(root)), hookman_settings)
+    ws = load_workspace(str(root))
+    [report] = check_projects(ws.require_projects(), ws.source, ws.settings)
     return report.verdict
 
 
