@@ -61,7 +61,8 @@ def test_pre_commit_and_pre_push_stages_under_the_real_framework(
     head = git(clone, "rev-parse", "HEAD")
     pushed = try_repo(clone, pre_commit_home, "--hook-stage", "pre-push", "--from-ref",
                       origin.base_commit, "--to-ref", head, "--remote-branch",
-                      "refs/heads/feature", "--remote-name", "origin", "--remote-url",
+                      "refs/heads/feature", "--local-branch", "refs/heads/feature",
+                      "--remote-name", "origin", "--remote-url",
                       origin.url)
     assert pushed.returncode == 1, pushed.stdout + pushed.stderr
     assert "the pre-commit framework hands hooks the first pushed ref only" in pushed.stdout
