@@ -259,8 +259,12 @@ def find_siblings(root: str, projects: list[Project], rev: str, upstream: str | 
             found += hits
     scanner.save()
     shas = dict(branches)
+    asked: dict[tuple[str, str], tuple[str, str]] = {}  # many branches share one commit
     for sib in found:
-        _who(root, sib, shas[sib.branch])
+        key = (shas[sib.branch], sib.path)
+        if key not in asked:
+            asked[key] = _who(root, *key)
+        sib.author, sib.when = asked[key]
     return found
 
 
@@ -289,13 +293,14 @@ def _copy(sib: Sibling, branch: str) -> Sibling:
     return Sibling(sib.project, branch, sib.kind, sib.revision, sib.parent, sib.path, sib.ours)
 
 
-def _who(root: str, sib: Sibling, sha: str) -> None:
+def _who(root: str, sha: str, path: str) -> tuple[str, str]:
     """Author and age of the commit that added their file (asked only for a hit)."""
     result = proc.run(["git", "log", "-1", "--diff-filter=A", "--format=%an%x00%ar", sha, "--",
-                       sib.path], root)
+                       path], root)
     if result.code == 0 and b"\0" in result.out:
         author, when = result.out.decode(errors="replace").strip().split("\0", 1)
-        sib.author, sib.when = _safe(author), _safe(when)
+        return _safe(author), _safe(when)
+    return "", ""
 
 
 def _safe(text: str) -> str:
