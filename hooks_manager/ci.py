@@ -272,7 +272,7 @@ def _exact(root: str, rev: str, fetcher: Fetcher, depth: dict[str, int]) -> tupl
     sha = _commit_sha(root, rev)
     if sha is not None:
         return rev, sha
-    if "/" in rev and _commit_sha(root, rev) is None:
+    if "/" in rev:
         remote, _, branch = rev.partition("/")
         if remote == fetcher.remote:  # origin/main not fetched yet: fetch that branch
             got = fetcher.fetch([f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}"],
