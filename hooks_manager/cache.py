@@ -112,6 +112,8 @@ class ScanCache:
 def cache_for(git_dir: str | None, kind: str) -> ScanCache:
     """The cache for one kind of key ("worktree": stat keys; "blobs": blob ids), in separate
     files so a check loads only the entries it can use."""
-    if git_dir is None or os.environ.get("HOOKMAN_NO_CACHE"):
+    from hooks_manager.flags import env_switch
+
+    if git_dir is None or env_switch("HOOKMAN_NO_CACHE"):
         return ScanCache(None)
     return ScanCache(os.path.join(git_dir, "hookman", f"scan-cache-{kind}"))

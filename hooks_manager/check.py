@@ -30,7 +30,16 @@ def check_projects(
 
 
 def check_project(project: Project, source: Source, settings: Settings) -> ProjectReport:
+    if project.error is not None:  # found but not understood: named, never passed
+        message, fix = project.error
+        verdict = Verdict()
+        verdict.problems.append(Problem("unresolved-config", f"{message} (fix: {fix})",
+                                        path=source.show(project.config_path
+                                                         or project.toml_path or source.root)))
+        return ProjectReport(project, source, [], verdict)
     files, problems = source.files(project.locations, project.recursive)
+    if not files and not problems and not project.recursive:
+        problems = _hidden_histories(project, source)
     fingerprint = _fingerprint(project, files) if not problems else None
     if fingerprint is not None and all(f.known is not None for f in files):
         remembered = source.cache.recall(project.name, fingerprint)
@@ -56,6 +65,24 @@ def check_project(project: Project, source: Source, settings: Settings) -> Proje
         source.cache.remember(project.name, fingerprint, verdict)
     source.cache.save()
     return ProjectReport(project, source, records, verdict)
+
+
+def _hidden_histories(project: Project, source: Source) -> list[Problem]:
+    """An empty history whose version folders hold revision files one level down (Prefect
+    picks versions/postgresql or versions/sqlite in env.py): alembic as configured would see
+    none of them, and neither would hookman, so "0 revisions" would check nothing."""
+    folders = source.revision_folders_below(project.locations)
+    if not folders:
+        return []
+    shown = ", ".join(folders)
+    return [Problem(
+        "revisions-in-subfolders",
+        f"no revision in {', '.join(source.show(loc) for loc in project.locations)}, but "
+        f"revision files sit in {shown} (picked in code, as env.py may do): nothing was "
+        "checked. Fix: list each folder as its own project, `hookman install` offers to "
+        "write the entries ([[tool.hookman.projects]] with version_locations), or set "
+        "recursive_version_locations = true if they are one history",
+        path=folders[0])]
 
 
 def _fingerprint(project: Project, files: list[File]) -> tuple[object, ...] | None:

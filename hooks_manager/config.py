@@ -19,14 +19,15 @@ _SETTINGS = {
     # the off-machine guards (offsite.py): server, siblings, fetch bound
     "protected_branches", "check_all_branches", "siblings", "fetch_timeout",
 }
-_PROJECT_KEYS = {"name", "config", "section", "toml", "allowed_heads", "heads_per_branch_label"}
+_PROJECT_KEYS = {"name", "config", "section", "toml", "allowed_heads", "heads_per_branch_label",
+                 "version_locations"}
 
 
 class Project:
     """One alembic history: where its files live and what it allows."""
 
-    __slots__ = ("config_path", "locations", "name", "policy", "recursive", "script_location",
-                 "section", "toml_path")
+    __slots__ = ("config_path", "error", "found", "locations", "name", "notes", "policy",
+                 "recursive", "script_location", "section", "toml_path")
 
     def __init__(
         self,
@@ -47,6 +48,9 @@ class Project:
         self.locations = locations  # absolute version folders, in alembic's order
         self.recursive = recursive
         self.policy = policy
+        self.found = "configured"  # or "discovered": found with no configuration (a guess)
+        self.notes: list[str] = []  # how a guess was made, for install and doctor to show
+        self.error: tuple[str, str] | None = None  # (message, fix): found but not resolved
 
 
 class Settings:
@@ -125,6 +129,7 @@ def _project_tables(table: dict[str, object], where: str) -> list[dict[str, obje
             if key in item and not isinstance(item[key], str):
                 raise ConfigError(f"{where}: [[tool.hookman.projects]] {key} must be a string, "
                                   f"not {item[key]!r}")
+        _str_list(item, "version_locations", f"{where}: [[tool.hookman.projects]]", [])
         if "config" not in item and "toml" not in item:
             raise ConfigError(f"{where}: each [[tool.hookman.projects]] needs `config` (an "
                               "alembic.ini path) or `toml` (a pyproject.toml with [tool.alembic])")

@@ -99,7 +99,9 @@ def _environment(found: Findings) -> None:
     found.lines.append("environment:")
     found.note(f"PATH={os.environ.get('PATH', '')}")
     found.note(f"hookman on PATH: {shutil.which('hookman') or 'not found'}")
-    if os.environ.get("HOOKMAN", "").strip().lower() in ("0", "false", "off", "no"):
+    from hooks_manager.hook import turned_off
+
+    if turned_off():
         found.note(f"HOOKMAN={os.environ['HOOKMAN']} is set: checks are off in this shell")
     if os.environ.get("SKIP"):
         found.note(f"SKIP={os.environ['SKIP']} is set in this shell")

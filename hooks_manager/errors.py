@@ -38,6 +38,11 @@ class NoConfigError(HookmanError):
     exit_code = EXIT_NO_CONFIG
 
 
+class NotCheckedError(HookmanError):
+    """Something to check cannot be seen from where it is read (a submodule's files at a
+    commit): said as "not checked" and why, never passed."""
+
+
 class GitError(HookmanError):
     """A git command failed, or the folder is not what the command needs."""
 

@@ -92,7 +92,10 @@ def load(run: HookRun) -> int | None:
 
 
 def turned_off() -> bool:
-    return os.environ.get("HOOKMAN", "").strip().lower() in ("0", "false", "off", "no")
+    from hooks_manager.flags import env_switch
+
+    # Only an explicit no-word turns hookman off: an unknown word must not skip checks.
+    return not env_switch("HOOKMAN", unset=True, other=True)
 
 
 def honour_off_switch(run: HookRun) -> int | None:

@@ -272,7 +272,7 @@ def install_command(cwd: str, *, into_hooks_path: bool, assume_yes: bool) -> int
     for line in lines:
         say(f"  {line}")
     say(f"hookman: hooks run {sys.executable}")
-    for line in describe_projects(location.root):
+    for line in describe_projects(location.root, assume_yes):
         say(line)
     say(configure_tests(location.root, assume_yes))
     return 0
@@ -282,20 +282,10 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
-def describe_projects(root: str) -> list[str]:
-    from hooks_manager.errors import NoConfigError
-    from hooks_manager.workspace import load_workspace
+def describe_projects(root: str, assume_yes: bool = True) -> list[str]:
+    from hooks_manager.entries import describe
 
-    try:
-        projects = load_workspace(root).require_projects()
-    except NoConfigError as exc:
-        return [f"hookman: no alembic project yet ({exc.message}); the hooks will check "
-                "nothing until there is one"]
-    except HookmanError as exc:
-        return [f"hookman: warning: {exc.message}; hooks will stop commits until this is "
-                "fixed (see hookman doctor)"]
-    return [f"hookman: alembic project {p.name}: "
-            + ", ".join(os.path.relpath(loc, root) for loc in p.locations) for p in projects]
+    return describe(root, assume_yes)
 
 
 def configure_tests(root: str, assume_yes: bool) -> str:
@@ -314,12 +304,36 @@ def configure_tests(root: str, assume_yes: bool) -> str:
                "([tool.hookman] test_command)"
     detected = detect_test_command(root)
     if detected:
-        return f"hookman: tests before push: {detected} (detected a pytest setup)"
+        return _confirm_detected(root, detected, assume_yes)
     answer = _ask_test_command(assume_yes)
     if not answer:
         return ("hookman: tests before push: none (no pytest setup found; set test_command in "
                 "[tool.hookman] to run one)")
     return f"hookman: tests before push: {answer} — " + remember_test_command(root, answer)
+
+
+def _confirm_detected(root: str, detected: str, assume_yes: bool) -> str:
+    """Say what the detected suite is and how big; a whole-repository suite is asked about
+    at a terminal (Prefect's would run every test on every push) and the answer kept."""
+    from hooks_manager.testrun import describe_suite
+
+    suite = describe_suite(root)
+    line = f"hookman: tests before push: {detected} (detected a pytest setup; " \
+           f"{suite.describe()})"
+    if not suite.whole_repository or assume_yes:
+        return line
+    from hooks_manager.prompts import open_prompter
+
+    prompter = open_prompter()
+    if not prompter.interactive:
+        return line + "; set test_command in [tool.hookman] to narrow it, or to \"\" for none"
+    print(line, flush=True)
+    answer = prompter.text(f"pytest would collect the whole repository ({suite.test_files} "
+                           "test files) before every push. Command to run instead (empty for "
+                           "none):", default=detected)
+    answer = (answer or "").strip()
+    said = answer or "none"
+    return f"hookman: tests before push: {said} — " + remember_test_command(root, answer)
 
 
 def _ask_test_command(assume_yes: bool) -> str:

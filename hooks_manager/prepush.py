@@ -258,7 +258,13 @@ def test_step(run: HookRun) -> int | None:
         return None
     from hooks_manager.testrun import detect_test_command, run_tests
 
-    command = run.settings.test_command or detect_test_command(run.root)
+    configured = run.settings.test_command
+    command = configured if configured is not None else detect_test_command(run.root)
+    if configured is None and command:
+        from hooks_manager.testrun import describe_suite
+
+        say(f"hookman: tests: {command} was detected ({describe_suite(run.root).describe()}); "
+            "set test_command in [tool.hookman] to choose")
     if not command:
         say("hookman: tests skipped — no test_command in [tool.hookman] and none detected")
         return None

@@ -4,7 +4,6 @@ answers every question with its default and never blocks."""
 
 from __future__ import annotations
 
-import os
 from typing import Protocol, TextIO
 
 
@@ -74,8 +73,10 @@ class Terminal:
 
 
 def ci_requested() -> bool:
-    """`CI` set to anything but an explicit false ('', 0, false, no) means: never prompt."""
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    """`CI` set to anything but an explicit false ('', 0, false, no, off) means: never prompt."""
+    from hooks_manager.flags import env_switch
+
+    return env_switch("CI", unset=False, other=True)
 
 
 def open_prompter() -> Prompter:

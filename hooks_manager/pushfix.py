@@ -8,18 +8,15 @@ again" (exit 6).
 
 from __future__ import annotations
 
-import os
-
 from hooks_manager import proc
 from hooks_manager.check import ProjectReport
 from hooks_manager.config import Project
 from hooks_manager.errors import EXIT_INTERRUPTED, EXIT_PROBLEMS, EXIT_PUSH_AGAIN, MergeError
 from hooks_manager.fix import MergePlan, commit_message_for, details, fork_of, plan_merge
+from hooks_manager.flags import env_switch
 from hooks_manager.hook import HookRun, say
 from hooks_manager.prepush import RefOutcome
 from hooks_manager.prompts import Prompter, ci_requested, open_prompter
-
-_TRUE = ("1", "true", "yes", "on")
 
 
 def handle_failures(
@@ -34,7 +31,7 @@ def handle_failures(
     head_sha, branch = _head(run.root)
     target = next((o for o in failing if o.ref.local_sha == head_sha), None) if branch else None
     rest = [o for o in failing if o is not target]
-    auto = run.settings.auto_merge or os.environ.get("HOOKMAN_AUTO_MERGE", "").lower() in _TRUE
+    auto = run.settings.auto_merge or env_switch("HOOKMAN_AUTO_MERGE", other=False)
     for outcome in rest:
         explain(outcome, checked_out=False, remote=remote, auto=auto)
     if target is None:

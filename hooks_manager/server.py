@@ -222,6 +222,9 @@ def check_update(repo: str, update: Update) -> bool:
     except HookmanError as exc:
         say(f"hookman: {update.ref} {short}: cannot read its configuration: {exc.message}")
         return False
+    import copy
+
+    settings = copy.copy(settings)  # settings may be shared (parsed once per file identity)
     settings.static_fallback = False  # never run the pushed files on the server
     reports = check_projects(projects, SharedCommit(GitReads(repo), update.new), settings)
     if all(r.verdict.ok for r in reports):

@@ -104,10 +104,63 @@ class Source:
         """Whether folder ``rel`` (repository-relative, "" = the root) holds any file."""
         raise NotImplementedError
 
+    def identify(self, paths: list[str]) -> dict[str, str]:
+        """path -> identity of each of ``paths`` that is there (see ``tracked``)."""
+        raise NotImplementedError
+
+    def read_identified(self, identities: dict[str, str]) -> dict[str, bytes]:
+        """The bytes behind what ``identify`` or ``tracked`` returned."""
+        return self.read(list(identities))
+
+    def memo_key(self) -> object:
+        """What names this source's whole tree, when one id can (a commit's tree id), so
+        discovery need not even list it; None: the listing itself is the key."""
+        return None
+
     def gitlink_at(self, rel: str) -> str | None:
         """The submodule (gitlink) path that ``rel`` lies inside, if any: its files are in
         another repository, so a commit or the index cannot show them."""
         return None
+
+    def gitlinks(self) -> list[str]:
+        """Every submodule (gitlink) path; asked only to explain why nothing was found."""
+        if git_dir(self.root) is None:
+            return []
+        from hooks_manager import proc
+
+        listing = proc.git(self.root, "ls-files", "-s", "-z", "--full-name")
+        return [item.partition("\t")[2] for item in listing.decode("utf-8", "surrogateescape")
+                .split("\0") if item.startswith("160000")]
+
+    def show(self, path: str) -> str:
+        """``path`` as the user knows it: relative to the root when inside it."""
+        rel = os.path.relpath(path, self.root)
+        return path if rel.startswith("..") else rel.replace(os.sep, "/")
+
+    def revision_folders_below(self, locations: list[str]) -> list[str]:
+        """Sub-folders of ``locations`` holding revision files (a `.py` that names a
+        down_revision), shown relative to the root; asked only of an empty history."""
+        found: list[str] = []
+        for location in locations:
+            for folder, data in self._below(location):
+                shown = self.show(folder)
+                if b"down_revision" in data and shown not in found:
+                    found.append(shown)
+        return sorted(found)
+
+    def _below(self, location: str) -> list[tuple[str, bytes]]:
+        """(folder, bytes) of each candidate revision file in a sub-folder of ``location``."""
+        out = []
+        for folder, _dirs, names in os.walk(location):
+            if folder == location or "__pycache__" in folder:
+                continue
+            for name in sorted(names):
+                if is_revision_name(name):
+                    try:
+                        out.append((folder, _read_file(os.path.join(folder, name))))
+                    except OSError:
+                        continue
+        return out
 
     def rel(self, location: str) -> str:
         rel = os.path.relpath(location, self.root)
@@ -129,14 +182,30 @@ class WorkTree(Source):
         # checked before its first `git add`, as it always was); no folder is walked.
         paths = set(_index_listing(self.root, names, suffixes, stages=False)
                     if git_dir(self.root) else ())
-        for name in names:
-            paths.add(name)
+        paths.update(names)
+        if suffixes:
+            # The root folder only: its own files, as git would list them.
+            try:  # noqa: SIM105 - contextlib costs ~2 ms to import on the hook path
+                paths.update(n for n in os.listdir(self.root) if n.endswith(suffixes))
+            except OSError:
+                pass
         found = {}
         for path in sorted(paths):
             try:
                 st = os.stat(os.path.join(self.root, path))
             except OSError:
                 continue  # tracked but deleted in the work tree: not there
+            if not os.path.isdir(os.path.join(self.root, path)):
+                found[path] = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+        return found
+
+    def identify(self, paths: list[str]) -> dict[str, str]:
+        found = {}
+        for path in paths:
+            try:
+                st = os.stat(os.path.join(self.root, path))
+            except OSError:
+                continue
             if not os.path.isdir(os.path.join(self.root, path)):
                 found[path] = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
         return found
@@ -405,9 +474,14 @@ class GitSource(Source):
 
     def read(self, paths: list[str]) -> dict[str, bytes]:
         known = self.entries([""])
-        oids = {p: known[p] for p in paths if p in known}
-        blobs = read_blobs(self.root, list(oids.values()))
-        return {p: blobs[oid] for p, oid in oids.items()}
+        return self.read_identified({p: known[p] for p in paths if p in known})
+
+    def identify(self, paths: list[str]) -> dict[str, str]:
+        return {p: oid for p, oid in self.entries(paths).items() if p in paths}
+
+    def read_identified(self, identities: dict[str, str]) -> dict[str, bytes]:
+        blobs = read_blobs(self.root, list(identities.values()))
+        return {p: blobs[oid] for p, oid in identities.items()}
 
     def has_dir(self, rel: str) -> bool:
         prefix = rel + "/" if rel else ""
@@ -416,8 +490,15 @@ class GitSource(Source):
     def gitlink_at(self, rel: str) -> str | None:
         return _gitlink_in(self.gitlinks(), rel)
 
-    def gitlinks(self) -> list[str]:
-        return []
+    def _below(self, location: str) -> list[tuple[str, bytes]]:
+        rel = self.rel(location)
+        prefix = rel + "/" if rel else ""
+        deeper = {p: oid for p, oid in self.entries([rel]).items()
+                  if p.startswith(prefix) and "/" in p[len(prefix):]
+                  and is_revision_name(p.rpartition("/")[2]) and "__pycache__" not in p}
+        blobs = read_blobs(self.root, list(deeper.values()))
+        return [(os.path.join(self.root, p.rpartition("/")[0]), blobs[oid])
+                for p, oid in sorted(deeper.items())]
 
     def files(self, locations: list[str], recursive: bool) -> tuple[list[File], list[Problem]]:
         rels = [self.rel(loc) for loc in locations]
@@ -454,6 +535,13 @@ class Commit(GitSource):
     def gitlinks(self) -> list[str]:
         return self._whole()[1]
 
+    def memo_key(self) -> object:
+        from hooks_manager import proc
+
+        result = proc.run(["git", "rev-parse", "--verify", "-q", f"{self.rev}^{{tree}}"],
+                          self.root)
+        return ("tree", result.out.decode().strip()) if result.code == 0 else None
+
     def _whole(self) -> tuple[dict[str, str], list[str]]:
         # One listing of the whole tree serves every configuration question about it.
         if self._full is None:
@@ -489,9 +577,7 @@ class Index(GitSource):
         return _index_listing(self.root, names, suffixes, stages=True)
 
     def read(self, paths: list[str]) -> dict[str, bytes]:
-        known = self.entries(paths) if paths else {}
-        blobs = read_blobs(self.root, list(known.values()))
-        return {p: blobs[oid] for p, oid in known.items()}
+        return self.read_identified(self.entries(paths) if paths else {})
 
     def has_dir(self, rel: str) -> bool:
         from hooks_manager import proc

@@ -41,6 +41,92 @@ def detect_test_command(root: str) -> str | None:
     return None
 
 
+class Suite:
+    """What the detected command will run: where pytest collects, and how many test files
+    are there (git's tracked `test_*.py` / `*_test.py`), the likely size of every push's wait."""
+
+    __slots__ = ("paths", "test_files", "whole_repository")
+
+    def __init__(self, paths: list[str], test_files: int) -> None:
+        self.paths = paths  # pytest's testpaths; [] = it collects from the repository root
+        self.test_files = test_files
+        self.whole_repository = not paths
+
+    def describe(self) -> str:
+        where = ", ".join(self.paths) if self.paths else "the whole repository, no testpaths"
+        return f"{self.test_files} test file{'s' if self.test_files != 1 else ''} in {where}"
+
+
+def describe_suite(root: str) -> Suite:
+    paths = _testpaths(root)
+    specs = [f"{p.rstrip('/')}/" for p in paths] if paths else ["."]
+    result = proc.run(["git", "ls-files", "-z", "--", *specs], root)
+    names = result.out.decode("utf-8", "surrogateescape").split("\0") if not result.code else []
+    count = sum(1 for n in names if n.endswith(".py") and (
+        n.rpartition("/")[2].startswith("test_") or n.endswith("_test.py")))
+    return Suite(paths, count)
+
+
+def _testpaths(root: str) -> list[str]:
+    """pytest's `testpaths`, from the first of its config files that has pytest settings."""
+    for name, mark in _PYTEST_MARKS:
+        if mark is None:
+            if name == "pytest.ini":
+                found = _ini_testpaths(os.path.join(root, name), b"[pytest]")
+                if found is not None:
+                    return found
+            continue
+        path = os.path.join(root, name)
+        found = _toml_testpaths(path) if name == "pyproject.toml" else _ini_testpaths(path, mark)
+        if found is not None:
+            return found
+    return []
+
+
+def _ini_testpaths(path: str, section: bytes) -> list[str] | None:
+    try:
+        with open(path, "rb") as handle:
+            lines = handle.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return None
+    inside = seen = False
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            inside = stripped.encode() == section
+            seen = seen or inside
+        elif inside and stripped.split("=")[0].strip() == "testpaths" and "=" in stripped:
+            words = stripped.partition("=")[2].split()
+            for more in lines[i + 1 :]:  # continuation lines
+                if not more[:1].isspace() or not more.strip():
+                    break
+                words += more.split()
+            return words
+    return [] if seen else None  # settings without testpaths: pytest collects from the root
+
+
+def _toml_testpaths(path: str) -> list[str] | None:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    if b"[tool.pytest" not in data:
+        return None
+    import tomllib
+
+    try:
+        tool = tomllib.loads(data.decode()).get("tool", {})
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return []
+    pytest = tool.get("pytest", {}) if isinstance(tool, dict) else {}
+    options = pytest.get("ini_options", pytest) if isinstance(pytest, dict) else {}
+    value = options.get("testpaths", []) if isinstance(options, dict) else []
+    if isinstance(value, str):
+        return value.split()
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
 def run_tests(command: str, root: str) -> int:
     """Run ``command`` (a shell-like string, split with shlex; no shell) in ``root``, output
     streamed live to stderr, stdin closed, GIT_* scrubbed so a suite that builds its own

@@ -11,6 +11,7 @@ import pytest
 
 from hooks_manager.installer import remember_test_command
 from hooks_manager.testrun import PYTEST_COMMAND, detect_test_command
+from tests.helpers import git
 from tests.hooktools import hookman_cmd
 
 # --- detecting the test command ------------------------------------------------------------------
@@ -130,5 +131,35 @@ def test_install_reports_a_configured_test_command(project: Path) -> None:
 
 def test_install_reports_a_detected_test_command(project: Path) -> None:
     (project / "tests").mkdir()
+    for name in ("test_a.py", "test_b.py"):
+        (project / "tests" / name).write_text("def test_x() -> None:\n    assert True\n")
+    git(project, "add", "-A")
     done = hookman_cmd(project, "install", env={"CI": "1"})
-    assert "tests before push: python -m pytest -q (detected a pytest setup)" in done.stdout
+    # What it will run, and how big: without testpaths pytest collects the whole repository.
+    assert ("tests before push: python -m pytest -q (detected a pytest setup; 2 test files in "
+            "the whole repository, no testpaths); set test_command") in done.stdout
+    (project / "pytest.ini").write_text("[pytest]\ntestpaths = tests\n")
+    done = hookman_cmd(project, "install", env={"CI": "1"})
+    assert "(detected a pytest setup; 2 test files in tests)" in done.stdout
+
+
+def test_install_asks_before_a_whole_repository_suite(project: Path) -> None:
+    pyproject = project / "pyproject.toml"
+    pyproject.write_bytes(b"[project]\nname = \"app\"\n\n[tool.pytest.ini_options]\n"
+                          b"addopts = \"-q\"\n")
+    (project / "tests").mkdir()
+    (project / "tests" / "test_a.py").write_text("def test_x() -> None:\n    assert True\n")
+    git(project, "add", "-A")
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    child = pexpect.spawn(sys.executable, ["-m", "hooks_manager", "install"], cwd=str(project),
+                          env=env, encoding="utf-8", timeout=30, dimensions=(40, 200))
+    child.expect("1 test file in the whole repository")
+    child.expect("pytest would collect the whole repository")
+    child.sendcontrol("u")  # clear the offered default
+    child.send("python -m pytest -q tests\r")
+    child.expect("tests before push: python -m pytest -q tests")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert pyproject.read_bytes().endswith(
+        b"\n[tool.hookman]\ntest_command = \"python -m pytest -q tests\"\n")

@@ -141,3 +141,78 @@ def test_settings_from_dot_hookman_toml(tmp_path: Path) -> None:
     done = hookman(repo, "check")
     assert done.returncode == 2
     assert ".hookman.toml: settings are also in [tool.hookman] of pyproject.toml" in done.stderr
+
+
+def submodule_repo(tmp_path: Path, toml: str) -> Path:
+    inner = make_project(init_repo(tmp_path / "inner"))
+    add_revision(inner, "aaaa0001", None)
+    commit_all(inner, "inner history")
+    outer = init_repo(tmp_path / "outer")
+    git(outer, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(inner), "sub")
+    (outer / "pyproject.toml").write_text(toml)
+    commit_all(outer, "the submodule and its project")
+    return outer
+
+
+def test_a_project_inside_a_submodule_is_not_checked_at_a_commit(tmp_path: Path) -> None:
+    outer = submodule_repo(tmp_path, '[[tool.hookman.projects]]\nname = "sub"\n'
+                                     'config = "sub/alembic.ini"\n')
+    for args in (("--rev", "HEAD"), ("--staged",)):
+        done = hookman(outer, "check", *args)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "not checked: sub/alembic.ini lies in submodule sub" in done.stderr
+        assert "cd sub && hookman check" in done.stderr
+    done = hookman(outer, "check")  # the work tree has the submodule checked out
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "aaaa0001" in done.stdout
+
+
+def test_versions_inside_a_submodule_are_not_checked_at_a_commit(tmp_path: Path) -> None:
+    outer = submodule_repo(tmp_path, '[tool.alembic]\nscript_location = "sub/migrations"\n')
+    done = hookman(outer, "check", "--rev", "HEAD")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "not checked: sub/migrations lies in submodule sub" in done.stderr
+
+
+PROBE = """
+import json, sys
+from hooks_manager.main import main
+code = main(["check", "--staged"])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def staged_check_modules(repo: Path) -> tuple[int, set[str]]:
+    done = subprocess.run([sys.executable, "-c", PROBE], cwd=repo, capture_output=True,
+                          text=True, check=False, stdin=subprocess.DEVNULL)
+    assert "Traceback" not in done.stderr, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result["code"], set(result["modules"])
+
+
+def test_settings_and_discovery_are_remembered_by_file_identity(tmp_path: Path) -> None:
+    repo = server_repo(tmp_path)
+    (repo / "pyproject.toml").write_text('[project]\nname = "app"\n'
+                                         'dependencies = ["alembic>=1.16"]\n')
+    make_project(repo / "worker")
+    add_revision(repo / "worker", "cccc0001", None)
+    commit_all(repo, "two projects, found with no configuration")
+    first, modules = staged_check_modules(repo)
+    assert first == 0
+    assert "tomllib" in modules  # the first run parses pyproject.toml
+    again, modules = staged_check_modules(repo)
+    assert again == 0
+    assert "tomllib" not in modules  # then its parse is remembered, as is the discovery
+    assert (repo / ".git" / "hookman" / "discovery").is_file()
+    # A changed config is a new key: the new layout is found at once.
+    (repo / "worker" / "alembic.ini").write_text(
+        "[alembic]\nscript_location = %(here)s/elsewhere\n")
+    add_revision(repo / "worker", "dddd0001", None)
+    (repo / "worker" / "elsewhere" / "versions").mkdir(parents=True)
+    (repo / "worker" / "migrations" / "versions" / "dddd0001_rev.py").rename(
+        repo / "worker" / "elsewhere" / "versions" / "dddd0001_rev.py")
+    git(repo, "add", "-A")
+    ws = load_workspace(str(repo), Index(str(repo)))
+    [_, worker] = ws.require_projects()
+    assert worker.locations == [str(repo / "worker" / "elsewhere" / "versions")]
+    assert heads(str(repo), Index(str(repo))) == [["bbbb0002"], ["dddd0001"]]
