@@ -68,14 +68,18 @@ def framework(args: list[str]) -> int:
     root = find_root(os.getcwd())
     if root is None:
         raise HookmanError(f"{os.getcwd()} is not inside a git clone")
+    from hooks_manager.sources import WorkTree
     from hooks_manager.workspace import load_workspace
 
-    ws = load_workspace(root)
+    to_ref = os.environ.get("PRE_COMMIT_TO_REF")
+    # The projects as the checked commit (or the index) has them; settings from the work
+    # tree, as hookman's own hooks read them.
+    ws = load_workspace(root, Commit(root, to_ref) if to_ref else Index(root),
+                        settings_source=WorkTree(root))
     settings, projects = ws.settings, ws.projects
     if ws.missing is not None:
         say(f"hookman: nothing to check — {ws.missing.message}")
         return EXIT_OK
-    to_ref = os.environ.get("PRE_COMMIT_TO_REF")
     sources: list[Source]
     notes: list[str] = []
     if to_ref:
