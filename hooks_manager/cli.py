@@ -148,10 +148,19 @@ def install(
 
 
 @app.command()
-def uninstall() -> None:
+def uninstall(
+    server: Annotated[bool, typer.Option("--server", help="In a bare server repository: "
+                                         "remove the pre-receive guard.")] = False,
+) -> None:
     """Remove hookman's hooks and put back the hooks they replaced, byte for byte."""
     import os
 
+    if server:
+        from hooks_manager.server import uninstall_server
+
+        for line in uninstall_server(os.getcwd()):
+            typer.echo(f"hookman: {line}")
+        raise typer.Exit(0)
     from hooks_manager.installer import uninstall as remove
 
     location, lines = remove(os.getcwd())

@@ -89,6 +89,25 @@ def install_server(cwd: str, python: str | None = None) -> list[str]:
     return lines
 
 
+def uninstall_server(cwd: str) -> list[str]:
+    """Remove hookman's pre-receive (marker checked) and put back the hook it replaced."""
+    from hooks_manager.chain import previous_path
+    from hooks_manager.shims import read_head
+
+    hooks = proc.git(cwd, "rev-parse", "--path-format=absolute", "--git-path", "hooks")
+    hooks_dir = hooks.decode().strip()
+    path = os.path.join(hooks_dir, HOOK)
+    prev = previous_path(hooks_dir, HOOK)
+    head = read_head(path)
+    if head is None or MARKER.encode() not in head:
+        return [f"{path}: not hookman's (or absent), left alone"]
+    os.unlink(path)
+    if os.path.lexists(prev):
+        os.rename(prev, path)
+        return [f"{path}: removed; the hook it replaced is back"]
+    return [f"{path}: removed"]
+
+
 # --- the hook ----------------------------------------------------------------------------------
 
 

@@ -181,6 +181,12 @@ def test_an_existing_pre_receive_is_kept_and_runs_first(tmp_path: Path) -> None:
     assert "remote: policy hook ran" in pushed.stderr
     again = hookman(bare, "install", "--server")
     assert "up to date" in again.stdout
+    removed = hookman(bare, "uninstall", "--server")
+    assert removed.returncode == 0, removed.stderr
+    assert "removed; the hook it replaced is back" in removed.stdout
+    assert old.read_text() == "#!/bin/sh\necho 'policy hook ran'\ncat > /dev/null\nexit 0\n"
+    assert os.access(old, os.X_OK)
+    assert not (bare / "hooks" / "pre-receive.hookman-prev").exists()
 
 
 def test_install_server_refuses_a_clone(project: Path) -> None:
