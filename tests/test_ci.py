@@ -226,3 +226,25 @@ def test_target_detection_per_provider(tmp_path: Path) -> None:
 def test_github_escaping_follows_the_toolkit() -> None:
     assert gh_data("50% a\r\nb") == "50%25 a%0D%0Ab"
     assert gh_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+
+
+def test_github_checkout_of_the_pull_request_merge_ref(origin: Origin, tmp_path: Path) -> None:
+    # What actions/checkout does for pull_request: fetch refs/pull/N/merge at depth 1 (the
+    # merge GitHub made with main at the event) and check it out detached. main then moves.
+    feature = origin.branch("feature", SECOND, BASE)
+    merge = origin.merge_commit("pull-7-merge", "main", feature)
+    git(origin.bare, "update-ref", "refs/pull/7/merge", merge)
+    git(origin.bare, "update-ref", "-d", "refs/heads/pull-7-merge")
+    payload = {"pull_request": {"base": {"ref": "main", "sha": origin.base_commit}}}
+    origin.land(FIRST, BASE)
+    clone = tmp_path / "checkout"
+    git(tmp_path, "init", "-q", str(clone))
+    git(clone, "remote", "add", "origin", origin.url)
+    git(clone, "fetch", "-q", "--no-tags", "--depth=1", "origin",
+        "+refs/pull/7/merge:refs/remotes/pull/7/merge")
+    git(clone, "checkout", "-q", "--detach", "refs/remotes/pull/7/merge")
+    env = github_env(tmp_path, "pull_request", payload, GITHUB_BASE_REF="main")
+    done = run_hookman(clone, "ci", env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"checking {merge[:12]} and its merge with origin/main" in done.stdout
+    assert f"they fork at {BASE}" in done.stdout
