@@ -101,6 +101,25 @@ def check(
     raise typer.Exit(check_command(options))
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def ci(ctx: typer.Context) -> None:
+    """The pipeline check: the commit and its merge with the real target (GitHub pull
+    requests and merge queue, GitLab merge requests and trains, Bitbucket, --against REF).
+    Run `hookman ci --help` for its options (parsed without typer, like `check`)."""
+    from hooks_manager.offsite import dispatch
+
+    raise typer.Exit(dispatch(["ci", *ctx.args]))
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def siblings(ctx: typer.Context) -> None:
+    """Remote branches that build on the same parent as this branch's new revision, or reuse
+    its id: whichever lands second forks. Options: --json, --rev, --upstream, --remote."""
+    from hooks_manager.offsite import dispatch
+
+    raise typer.Exit(dispatch(["siblings", *ctx.args]))
+
+
 # --- install / uninstall / status / doctor (the work is in installer.py and doctor.py) ---------
 
 
@@ -117,6 +136,9 @@ def install(
                                         "on auto_merge / static_fallback, which load the "
                                         "migration files through alembic (sets git config "
                                         "hookman.trustRepoCode true).")] = False,
+    server: Annotated[bool, typer.Option("--server", help="In a bare server repository: "
+                                         "write the pre-receive guard of protected branches.")]
+    = False,
 ) -> None:
     """Install the pre-commit, pre-push and pre-merge-commit hooks in this clone.
 
@@ -125,6 +147,12 @@ def install(
     """
     import os
 
+    if server:
+        from hooks_manager.server import install_server
+
+        for line in install_server(os.getcwd()):
+            typer.echo(f"hookman: {line}")
+        raise typer.Exit(0)
     from hooks_manager.installer import install_command
 
     raise typer.Exit(install_command(os.getcwd(), into_hooks_path=hooks_path, assume_yes=yes,
@@ -132,10 +160,19 @@ def install(
 
 
 @app.command()
-def uninstall() -> None:
+def uninstall(
+    server: Annotated[bool, typer.Option("--server", help="In a bare server repository: "
+                                         "remove the pre-receive guard.")] = False,
+) -> None:
     """Remove hookman's hooks and put back the hooks they replaced, byte for byte."""
     import os
 
+    if server:
+        from hooks_manager.server import uninstall_server
+
+        for line in uninstall_server(os.getcwd()):
+            typer.echo(f"hookman: {line}")
+        raise typer.Exit(0)
     from hooks_manager.installer import uninstall as remove
 
     location, lines = remove(os.getcwd())

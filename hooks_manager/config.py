@@ -16,6 +16,8 @@ CHECK_NAMES = ("alembic-heads", "alembic-upstream", "tests")
 _SETTINGS = {
     "hooks", "test_command", "upstream", "fetch", "auto_merge", "required", "allowed_heads",
     "heads_per_branch_label", "static_fallback", "projects", "head_file", "fix",
+    # the off-machine guards (offsite.py): server, siblings, fetch bound
+    "protected_branches", "check_all_branches", "siblings", "fetch_timeout",
 }
 # Settings that make hookman import the repository's own code (alembic loads every migration
 # file, i.e. runs it). A committed pyproject.toml is the repository's word, not the user's: it
@@ -61,9 +63,10 @@ class Project:
 class Settings:
     """[tool.hookman], with defaults for everything it does not say."""
 
-    __slots__ = ("allowed_heads", "auto_merge", "fetch", "fix", "head_file",
-                 "heads_per_branch_label", "hooks", "ignored", "path", "projects", "required",
-                 "static_fallback", "test_command", "upstream")
+    __slots__ = ("allowed_heads", "auto_merge", "check_all_branches", "fetch", "fetch_timeout",
+                 "fix", "head_file", "heads_per_branch_label", "hooks", "ignored", "path",
+                 "projects", "protected_branches", "required", "siblings", "static_fallback",
+                 "test_command", "upstream")
 
     def __init__(self, table: dict[str, object], path: str | None) -> None:
         self.path = path
@@ -86,7 +89,16 @@ class Settings:
             # It is handed to git fetch / merge: a leading '-' would be read as an option.
             raise ConfigError(f"{where}: upstream {self.upstream!r} is not a branch name",
                               hint='name a branch such as "origin/main", or leave it out')
-        self.fetch = _bool(table, "fetch", where)
+        # On by default: a prediction is only as fresh as the clone's origin/main, and the
+        # fetch is bounded (netgit.py), so it can never hang a push.
+        self.fetch = _bool(table, "fetch", where, True)
+        self.fetch_timeout = _seconds(table, "fetch_timeout", where, 10.0)
+        self.protected_branches = _str_list(table, "protected_branches", where, [])
+        self.check_all_branches = _bool(table, "check_all_branches", where)
+        siblings = table.get("siblings", "advise")
+        if siblings not in ("advise", "block", "off"):
+            raise ConfigError(f"{where}: siblings must be \"advise\", \"block\" or \"off\"")
+        self.siblings = str(siblings)
         self.auto_merge = _bool(table, "auto_merge", where)
         self.static_fallback = _bool(table, "static_fallback", where)
         self.heads_per_branch_label = _bool(table, "heads_per_branch_label", where)
@@ -185,8 +197,15 @@ def _opt_str(table: dict[str, object], key: str, where: str) -> str | None:
     return value
 
 
-def _bool(table: dict[str, object], key: str, where: str) -> bool:
-    value = table.get(key, False)
+def _seconds(table: dict[str, object], key: str, where: str, default: float) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{where}: {key} must be a positive number of seconds")
+    return float(value)
+
+
+def _bool(table: dict[str, object], key: str, where: str, default: bool = False) -> bool:
+    value = table.get(key, default)
     if not isinstance(value, bool):
         raise ConfigError(f"{where}: {key} must be true or false")
     return value

@@ -43,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_PROBLEMS if code == SHIM_NOT_IMPORTABLE else code
     if args[:1] == ["check"] and not {"-h", "--help"} & set(args):
         return guarded(lambda: check_command(parse_check(args[1:])))
+    if args[:1] in (["ci"], ["pre-receive"], ["siblings"], ["framework"]):
+        from hooks_manager.offsite import dispatch  # CI, server and sibling paths: no typer
+
+        return guarded(lambda: dispatch(args))
     from hooks_manager.cli import run
 
     return run(args)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from hooks_manager import proc
 from hooks_manager.check import ProjectReport, check_projects
 from hooks_manager.config import Project
-from hooks_manager.errors import EXIT_TESTS_FAILED
+from hooks_manager.errors import EXIT_PROBLEMS, EXIT_TESTS_FAILED
 from hooks_manager.hook import HookRun, say, skipped
 from hooks_manager.pushreads import GitReads, SharedCommit, SharedMerge
 from hooks_manager.sources import ZERO_SHA, merge_base
@@ -103,9 +103,13 @@ def check_refs(
         outcome = check_ref(run, ref, projects, upstream, heads_skipped, reads)
         say_outcome(outcome)
         outcomes.append(outcome)
+    from hooks_manager.siblings import prepush_siblings
+
+    sibling_block = prepush_siblings(run.root, projects, refs,
+                                     upstream.name if upstream else None, run.settings.siblings)
     failing = [o for o in outcomes if not o.ok and not inherited(run, o)]
     if not failing:
-        return None
+        return EXIT_PROBLEMS if sibling_block else None
     from hooks_manager.pushfix import handle_failures
 
     return handle_failures(run, remote, projects, failing)
@@ -219,7 +223,7 @@ def find_upstream(run: HookRun, remote: str) -> Upstream | None:
                 "yet); checking the pushed refs alone")
         return None
     if run.settings.fetch:
-        fetch(run.root, remote, name)
+        fetch(run.root, remote, name, run.settings.fetch_timeout)
     elif known is not None:
         return known  # for-each-ref gave its sha already
     result = proc.run(["git", "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"],
@@ -253,18 +257,21 @@ def _default_branch(root: str, remote: str) -> Upstream | None:
     return None
 
 
-def fetch(root: str, remote: str, upstream: str) -> None:
-    """`fetch = true`: bring the upstream branch up to date first; a failure only warns."""
+def fetch(root: str, remote: str, upstream: str, timeout: float = 10.0) -> None:
+    """`fetch` (on by default): bring the upstream branch up to date first, bounded in time
+    with no prompt possible (netgit.py); a failure only warns, naming the ref used instead."""
+    from hooks_manager.netgit import fetch as bounded_fetch
+
     if not upstream.startswith(f"{remote}/"):
         say(f"hookman: fetch skipped: upstream {upstream} is not a branch of {remote}")
         return
     branch = upstream.removeprefix(f"{remote}/")
-    result = proc.run(["git", "fetch", "--quiet", "--no-write-fetch-head", remote, branch],
-                      root)
-    if result.code:
-        said = " ".join(result.err.decode(errors="replace").split())
-        say(f"hookman: warning: git fetch {remote} {branch} failed ({said}); checking against "
-            f"{upstream} as this clone last saw it")
+    result = bounded_fetch(root, remote, [f"+refs/heads/{branch}:refs/remotes/{upstream}"],
+                           timeout=timeout)
+    if not result.ok:
+        say(f"hookman: warning: git fetch {remote} {branch} failed ({result.reason}); checking "
+            f"against {upstream} as this clone last saw it (fetch = false in [tool.hookman] "
+            "skips the fetch)")
 
 
 # --- the tests ---------------------------------------------------------------------------------

@@ -17,7 +17,10 @@ def hermetic_git(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     monkeypatch.setenv("GIT_COMMITTER_NAME", "Test User")
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test@example.com")
     for name in ("CI", "HOOKMAN", "SKIP", "HOOKMAN_AUTO_MERGE", "ALEMBIC_CONFIG", "GIT_DIR",
-                 "GIT_INDEX_FILE", "GIT_WORK_TREE", "HOOKMAN_CACHE_DIR", "HOOKMAN_NO_CACHE"):
+                 "GIT_INDEX_FILE", "GIT_WORK_TREE", "HOOKMAN_CACHE_DIR", "HOOKMAN_NO_CACHE",
+                 # a test run inside a pipeline must not look like that pipeline to `hookman ci`
+                 "GITHUB_ACTIONS", "GITLAB_CI", "BITBUCKET_BUILD_NUMBER", "BITBUCKET_COMMIT",
+                 "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(name, raising=False)
     (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
 

@@ -62,6 +62,11 @@ def healthy(project: Path) -> Path:
     ("check", "--rev", "HEAD"),
     ("check", "--rev", "HEAD", "--against", "HEAD~0"),
     ("check", "--json"),
+    ("ci",),
+    ("ci", "--against", "HEAD", "--format", "json"),
+    ("ci", "--against", "HEAD", "--format", "github"),
+    ("ci", "--against", "HEAD", "--format", "gitlab", "--output", "cq.json"),
+    ("siblings",),
 ])
 def test_healthy_paths_import_nothing_heavy(healthy: Path, args: tuple[str, ...]) -> None:
     code, modules = imported(healthy, *args)

@@ -195,16 +195,17 @@ def test_upstream_setting_and_unknown_default_branch(tmp_path: Path) -> None:
     assert "upstream 'origin/nope' is not known in this clone" in missing.stderr
 
 
-def test_fetch_setting_sees_what_landed_since_the_last_fetch(tmp_path: Path) -> None:
+def test_fetch_by_default_sees_what_landed_since_the_last_fetch(tmp_path: Path) -> None:
     setup = forked_setup(tmp_path)
     # Our clone forgets what it fetched: origin/main back at BASE, where no fork shows.
     base_commit = git(setup.seed, "rev-parse", "main~1")
     git(setup.clone, "update-ref", "refs/remotes/origin/main", base_commit)
     head = git(setup.clone, "rev-parse", "HEAD")
     stdin = f"refs/heads/feature-b {head} refs/heads/feature-b {ZERO_SHA}\n"
+    set_test_command(setup.clone, f"{PYTHON} -c pass", "fetch = false\n")
     stale = hookman(setup.clone, "hook", "pre-push", "origin", "x", stdin=stdin, env={"CI": "1"})
     assert stale.returncode == 0, stale.stderr
-    set_test_command(setup.clone, f"{PYTHON} -c pass", "fetch = true\n")
+    set_test_command(setup.clone, f"{PYTHON} -c pass")  # fetch is on by default
     fresh = hookman(setup.clone, "hook", "pre-push", "origin", "x", stdin=stdin, env={"CI": "1"})
     assert fresh.returncode == 1, fresh.stderr
     assert FIRST in fresh.stderr
