@@ -313,5 +313,4 @@ def graph(
                        ("name", name), ("project", project)):
         if value is not None:
             options[key] = value
-    # typer.echo, not echo: the drawing escapes repository text itself and may carry colour.
-    raise typer.Exit(graph_command(options, typer.echo))
+    raise typer.Exit(graph_command(options, echo))

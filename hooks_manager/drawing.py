@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from hooks_manager.graph import Record
+from hooks_manager.textsafe import sgr
 
 # Box characters and their ASCII stand-ins (used when the terminal's encoding lacks them).
 UNICODE = {"node": "●", "vert": "│", "horiz": "─", "gap": "┊", "join_end": "╯",
@@ -23,8 +24,9 @@ ASCII = {"node": "*", "vert": "|", "horiz": "-", "gap": ":", "join_end": "'",
          "join_mid": "'", "open_right": ".", "open_left": ".", "open_mid": ".",
          "cross": "+", "tee_right": "|", "tee_left": "|", "dep": "~>", "more": "..."}
 
-_BOLD, _YELLOW, _GREEN, _RED, _DIM, _RESET = ("\x1b[1m", "\x1b[33m", "\x1b[32m", "\x1b[31m",
-                                               "\x1b[2m", "\x1b[0m")
+# As textsafe markers, not raw ESC: the message sinks escape every raw control character.
+_BOLD, _YELLOW, _GREEN, _RED, _DIM, _RESET = (sgr("1"), sgr("33"), sgr("32"), sgr("31"),
+                                               sgr("2"), sgr("0"))
 
 
 def clean(text: str) -> str:

@@ -119,14 +119,17 @@ EDIT_INSTEAD = {
                       "down_revision (or depends_on), or add the missing revision (it may "
                       "be on a branch not merged yet: fetch and merge it)",
     "cycle": "the revisions form a cycle: edit the down_revision of one of them to break it",
+    "dependency-cycle": "the revisions form a cycle through depends_on: edit the depends_on "
+                        "of one of them to break it",
 }
 
 
 def edit_instead(report: ProjectReport) -> list[str]:
     """Lines saying what to edit, one per kind of error that no command fixes."""
-    kinds = sorted({p.kind for p in report.verdict.errors if p.kind != "multiple-heads"})
-    return [EDIT_INSTEAD.get(kind, f"fix the {kind} error above by editing the file it names")
-            for kind in kinds]
+    # Only the defects a merge revision cannot repair; every other error names its own fix
+    # (a stale head file, a syntax error) and does not stand in the way of the merge.
+    kinds = sorted({p.kind for p in report.verdict.errors if p.kind in EDIT_INSTEAD})
+    return [EDIT_INSTEAD[kind] for kind in kinds]
 
 
 def render_text(
@@ -231,13 +234,11 @@ def _fork_text(report: ProjectReport, several: bool, merging: bool | None = None
 
     out += block_lines(report)
     edits = edit_instead(report)
-    if edits:
-        # No command fixes this history; `hookman merge` would refuse.
+    if edits or not verdict.heads_meaningful:
+        # A merge of these heads would not fix the history (and `hookman merge` refuses).
+        out.append("  no merge offered: the other problems named here leave these heads "
+                   "behind; fix them first, then check again")
         out += [f"  no command fixes this; edit instead: {line}" for line in edits]
-        return out
-    if not verdict.heads_meaningful:
-        out.append("  no merge offered: the other problems below leave these heads behind; "
-                   "fix them first, then check again")
         return out
     fix, alembic_fix = merge_commands(report, several, merging)
     out.append(f"  fix: {fix.command()}")

@@ -28,8 +28,22 @@ def _escape(code: int) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-_TABLE: dict[int, str] = {code: _escape(code) for code in _UNSAFE}
-_LINES_TABLE = {code: text for code, text in _TABLE.items() if code != 0x0A}
+# hookman's own colour (the fork drawing at a terminal) travels through messages as two
+# private-use characters, never as ESC: `lines` turns them into SGR sequences at the sink,
+# after every other control is escaped, and `shown` escapes them in repository text, so a file
+# name can neither colour the terminal nor smuggle an escape sequence through a message.
+_SGR_OPEN, _SGR_CLOSE = 0xE000, 0xE001
+
+_TABLE: dict[int, str] = {code: _escape(code) for code in (*_UNSAFE, _SGR_OPEN, _SGR_CLOSE)}
+_LINES_TABLE = {code: text for code, text in _TABLE.items()
+                if code not in (0x0A, _SGR_OPEN, _SGR_CLOSE)}
+_SGR_TABLE = {_SGR_OPEN: "\x1b[", _SGR_CLOSE: "m"}
+
+
+def sgr(params: str) -> str:
+    """A colour or style (SGR parameters such as "1" or "33") for a message hookman composes;
+    it reaches the terminal only through `lines`."""
+    return f"{chr(_SGR_OPEN)}{params}{chr(_SGR_CLOSE)}"
 
 
 def shown(text: object) -> str:
@@ -48,4 +62,4 @@ def lines(text: str) -> str:
     repository values should already have gone through `shown`, which also escapes newlines."""
     if text.replace("\n", "").isprintable():
         return text
-    return text.translate(_LINES_TABLE)
+    return text.translate(_LINES_TABLE).translate(_SGR_TABLE)

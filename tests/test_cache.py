@@ -85,10 +85,11 @@ def test_hookman_cache_dir_holds_the_cache_and_serves_a_fresh_clone(
     git(tmp_path, "clone", "-q", str(project), str(clone))
     oid = git(clone, "rev-parse", "HEAD:migrations/versions/bbbb0002_rev.py")
     saved = marshal.loads((shared / "scan-cache-blobs").read_bytes())
-    assert oid in saved[1]
-    planted = ("bbbb0002", ("aaaa0001",), (), ("planted_label",), saved[1][oid][4])
+    key = (oid, "bbbb0002_rev.py")  # a blob's record is keyed by its bytes and its file name
+    assert key in saved[1]
+    planted = ("bbbb0002", ("aaaa0001",), (), ("planted_label",), saved[1][key][4])
     (shared / "scan-cache-blobs").write_bytes(
-        marshal.dumps((saved[0], {**saved[1], oid: planted}, {})))
+        marshal.dumps((saved[0], {**saved[1], key: planted}, {})))
     done = hookman(clone, "check", "--rev", "HEAD", "--json", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "planted_label" in done.stdout

@@ -8,7 +8,7 @@ import re
 import time
 from pathlib import Path
 
-from hooks_manager import drawing
+from hooks_manager import drawing, textsafe
 from hooks_manager.graph import Record
 from tests.helpers import add_revision, commit_all, git, hookman
 
@@ -98,8 +98,15 @@ def test_colour_only_at_a_terminal_without_no_color() -> None:
     assert not drawing.use_color(True, {"NO_COLOR": ""})
     assert not drawing.use_color(True, {"TERM": "dumb"})
     painted = drawing.text(THREE, ["m"], color=True)
-    assert "\x1b[" in painted[0]
-    assert not any("\x1b[" in row for row in drawing.text(THREE, ["m"]))
+    # Colour travels as textsafe markers and becomes SGR only at the output sink.
+    assert "\x1b[" not in painted[0]
+    assert "\x1b[" in textsafe.lines(painted[0])
+    assert not any("\x1b[" in textsafe.lines(row) for row in drawing.text(THREE, ["m"]))
+
+
+def test_repository_text_cannot_forge_colour_markers() -> None:
+    planted = "id" + textsafe.sgr("31") + "x\x1b[2J"
+    assert "\x1b" not in textsafe.lines(textsafe.shown(planted))
 
 
 # --- mermaid and DOT, parsed back ---------------------------------------------------------------

@@ -90,7 +90,9 @@ def ask_hookman(root: Path, history: History | None = None, fallback: bool = Tru
     if fallback and history is not None and history.computed:
         table["static_fallback"] = True
     hookman_settings = Settings(table, None)
-    ws = load_workspace(str(root))
+    ws = load_workspace(str(root), projects=False)
+    ws.settings = hookman_settings  # the projects' head policy comes from these settings
+    ws.discover()
     [report] = check_projects(ws.require_projects(), ws.source, hookman_settings)
     return report.verdict
 

@@ -46,7 +46,7 @@ def same_interpreter(a: str, b: str) -> bool:
 def _word_after(label: str, text: str) -> str:
     """The path printed after ``label`` (the first such line)."""
     line = next(line for line in text.splitlines() if label in line)
-    return line.split(label, 1)[1].split()[0]
+    return line.split(label, 1)[1].split()[0].rstrip(":")
 
 
 # --- the template ------------------------------------------------------------------------------

@@ -161,6 +161,9 @@ def test_install_asks_before_a_whole_repository_suite(project: Path) -> None:
     child.sendcontrol("u")  # clear the offered default
     child.send("python -m pytest -q tests\r")
     child.expect("tests before push: python -m pytest -q tests")
+    child.expect("alembic_heads.txt")  # the head file question (default: no)
+    child.send("\r")
+    child.expect("head file: off")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

@@ -249,7 +249,9 @@ def test_a_branch_label_start_and_a_non_literal_are_refused(project: Path) -> No
                                  "PARENT = 'aaaa0001'\ndown_revision = PARENT"))
     (project / "pyproject.toml").write_text("[tool.hookman]\nstatic_fallback = true\n")
     before = path.read_bytes()
-    done = hookman(project, "rebase", "--onto", "cccc0003", "--yes")
+    # static_fallback from a committed file needs this clone's opt-in (it runs the file)
+    done = hookman(project, "rebase", "--onto", "cccc0003", "--yes",
+                   env={"HOOKMAN_TRUST_REPO_CODE": "1"})
     assert done.returncode == 2, done.stderr
     assert "down_revision is not a literal" in done.stderr
     assert "hookman merge" in done.stderr

@@ -18,7 +18,8 @@ def _snapshot(repo: Path) -> dict[str, bytes]:
         for name in names:
             path = Path(folder) / name
             # hookman's own caches under .git/hookman only save work; they are not the user's.
-            cache = path.parent.name == "hookman" and name.endswith("cache")
+            cache = path.parent.name == "hookman" and (name.endswith("cache") or name in (
+                "settings", "discovery"))
             if "objects" not in path.parts and name not in ("index", "FETCH_HEAD") and not cache:
                 out[str(path.relative_to(repo))] = path.read_bytes()
     return out
@@ -31,7 +32,8 @@ def test_ctrl_c_at_an_install_question_exits_130_and_changes_nothing(
 ) -> None:
     pyproject = project / "pyproject.toml"
     if question == "trust":  # a test suite is detected, so the only question is the trust one
-        pyproject.write_text("[tool.pytest.ini_options]\n[tool.hookman]\nauto_merge = true\n")
+        pyproject.write_text('[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'
+                             "[tool.hookman]\nauto_merge = true\n")
         prompt = "Allow that in this clone?"
     else:
         pyproject.write_text('[project]\nname = "app"\n')
