@@ -72,16 +72,19 @@ def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
     # 10: the fork is a textual conflict git itself reports, and the graph draws the fork
     rebase = out.split("$ git fetch --quiet origin && git rebase origin/main\n", 1)[1]
     assert "CONFLICT (content): Merge conflict in migrations/alembic_heads.txt" in rebase
-    # two lanes, newest first (box characters, or ASCII where the encoding has none)
+    # two lanes, heads on top in either order (box characters, or ASCII where the encoding
+    # has none), then the fork point: the merge revision of step 5
     fork = re.search(r"hookman: alembic: \d+ revisions, fork at (\w+)\n"
-                     r"\S  (\w+)  \(head\)  add coupons\n"
-                     r"\S \S  (\w+)  \(head\)  add refunds\n"
+                     r"\S  (\w+)  \(head\)  add (\w+)\n"
+                     r"\S \S  (\w+)  \(head\)  add (\w+)\n"
                      r"\S+\n"
                      r"\S  (\w+)  \(fork point\)", rebase)
     assert fork, rebase
-    assert fork[1] == fork[4] == upgrade[3]  # the fork point is the merge revision of step 5
-    assert fork[3] == refunds[1]
-    coupons = fork[2]
+    assert fork[1] == fork[6] == upgrade[3]
+    drawn = {fork[3]: fork[2], fork[5]: fork[4]}
+    assert drawn.keys() == {"coupons", "refunds"}, rebase
+    assert drawn["refunds"] == refunds[1]
+    coupons = drawn["coupons"]
 
     # 11: one command relinks the unpublished migration; the rebase then completes
     assert re.search(rf"hookman: alembic: re-point {coupons} \(\S+_add_coupons\.py\) from "
