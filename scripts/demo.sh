@@ -388,15 +388,15 @@ At a terminal, with CI unset and without HOOKMAN_AUTO_MERGE, the push guard asks
 refusing: a menu (arrow keys, Enter) offers to fix the fork and commit the fix (re-point your
 unpublished migration onto origin/main's head, or merge origin/main and write the merge
 revision); to show the heads, files and commits; to abort; or to push anyway. Run
-`KEEP=1 ./scripts/demo.sh` (the scratch clone is kept; its path is printed at the end), then
+\`KEEP=1 ./scripts/demo.sh\` (the scratch clone is kept; its path is printed at the end), then
 make a new fork in a fresh shell:
   cd $KEPT/work && export PATH="$PY_BIN:\$PATH" && unset CI HOOKMAN_AUTO_MERGE
   git switch -c carol main && alembic revision -m "add reviews" && git add -A && git commit -m "Add reviews"
   git switch -c dave main && alembic revision -m "add tags" && git add -A && git commit -m "Add tags"
   git switch main && git merge carol && git push origin main
   git switch dave && git push origin dave
-The last push shows the menu; pick the first entry, then `git push origin dave` again: the
-tests run and the push goes through. `alembic heads` shows one head.
+The last push shows the menu; pick the first entry, then \`git push origin dave\` again: the
+tests run and the push goes through. \`alembic heads\` shows one head.
 EOF
 echo
 echo "demo: all steps behaved as described"

@@ -100,6 +100,9 @@ def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
     assert f"Running upgrade {refunds[1]} -> {coupons}, add coupons" in rebase
     assert f"$ alembic heads\n{coupons} (head)\n$ " in rebase
     assert f"hookman: alembic: ok — 6 revisions, head {coupons}" in rebase
+    # the way to the interactive menu, printed as text (nothing in it is run by the demo)
+    assert "pick the first entry, then `git push origin dave` again" in out
+    assert "`alembic heads` shows one head." in out
     assert "demo: all steps behaved as described" in out
 
     # the scratch folder is gone (no KEEP)
