@@ -339,6 +339,13 @@ run 0 'git switch --quiet mine'
 heading "git rebase origin/main stops: the fork is a conflict in alembic_heads.txt"
 run 1 'git fetch --quiet origin && git rebase origin/main'
 expect "CONFLICT (content): Merge conflict in migrations/alembic_heads.txt"
+run 0 'git status --short && cat migrations/alembic_heads.txt'
+expect "UU migrations/alembic_heads.txt"
+expect "A  $COUPONS_FILE"
+expect "<<<<<<< "
+expect ">>>>>>> "
+note "# each side only added a new file: without the head file this rebase would go through"
+note "# silently; the fork would surface at the push guard, and at a merge button not at all."
 run 0 'hookman graph'
 expect "fork at $MERGE"
 expect "$REFUNDS  (head)"

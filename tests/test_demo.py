@@ -72,6 +72,7 @@ def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
     # 10: the fork is a textual conflict git itself reports, and the graph draws the fork
     rebase = out.split("$ git fetch --quiet origin && git rebase origin/main\n", 1)[1]
     assert "CONFLICT (content): Merge conflict in migrations/alembic_heads.txt" in rebase
+    assert "\nUU migrations/alembic_heads.txt\n" in rebase  # the migration itself merged cleanly
     # two lanes, heads on top in either order (box characters, or ASCII where the encoding
     # has none), then the fork point: the merge revision of step 5
     fork = re.search(r"hookman: alembic: \d+ revisions, fork at (\w+)\n"
