@@ -2,8 +2,11 @@
 # The whole story in one run, non-interactively: a real alembic project in a scratch clone, two
 # branches that each add a migration on the same parent, hookman stopping the commit and the
 # push, writing the merge migration itself, the tests before the push, and `alembic upgrade
-# head` reaching the merge. Every step checks that hookman did what the story says; any
-# surprise stops the demo with a non-zero exit.
+# head` reaching the merge. Then the head file is turned on: the next such fork stops
+# `git rebase origin/main` on a conflict in alembic_heads.txt, `hookman graph` draws it,
+# `hookman rebase` re-points the unpublished migration, and the database upgrades along one
+# line. Every step checks that hookman did what the story says; any surprise stops the demo
+# with a non-zero exit. docs/demo.md shows what it prints.
 #
 #   ./scripts/demo.sh            # scratch folder removed at the end
 #   KEEP=1 ./scripts/demo.sh     # keep it, to try the interactive path yourself (see the end)
@@ -20,6 +23,9 @@ if [ -t 1 ]; then
   HEAD_ON=$'\e[1;4m' CMD_ON=$'\e[1m' OFF=$'\e[0m'
 else
   HEAD_ON='==> ' CMD_ON='' OFF=''
+  # No terminal: git then clears its progress lines ("Rebasing (1/1)") with spaces, not with
+  # escape codes, so a log or CI page shows no control sequences.
+  export TERM=dumb
 fi
 STEP=0
 heading() { STEP=$((STEP + 1)); printf '\n%s%s. %s%s\n' "$HEAD_ON" "$STEP" "$1" "$OFF"; }
@@ -270,18 +276,130 @@ run 0 'alembic heads'
 expect "$MERGE (head)"
 [ "$(printf '%s\n' "$LAST" | grep -c '(head)')" = 1 ] || fail "alembic heads shows more than one head"
 
+# --- 8 -----------------------------------------------------------------------------------------
+
+heading "Turn on the head file: from now on a fork is also a git merge conflict"
+"$PY" - <<'EOF'
+import re
+text = open("pyproject.toml").read()
+text, count = re.subn(r"(?m)^\[tool\.hookman\]\n", "[tool.hookman]\nhead_file = true\n", text)
+assert count == 1, "pyproject.toml has no [tool.hookman] table"
+open("pyproject.toml", "w").write(text)
+EOF
+note "# pyproject.toml: head_file = true under [tool.hookman]"
+run 0 'hookman install --yes'
+expect "hookman: wrote migrations/alembic_heads.txt: commit it"
+expect "post_write_hooks not changed" "without a terminal install asks nothing and edits no alembic.ini"
+expect "hookman.options = heads --write --revision-file REVISION_SCRIPT_FILENAME"
+# What install adds at a terminal when you answer yes: here, the lines it printed, added by hand.
+"$PY" - <<'EOF'
+import re
+text = open("alembic.ini").read()
+lines = ("hooks = hookman\nhookman.type = exec\nhookman.executable = hookman\n"
+         "hookman.options = heads --write --revision-file REVISION_SCRIPT_FILENAME\n")
+text, count = re.subn(r"(?m)^\[post_write_hooks\]\n", lambda m: m[0] + lines, text)
+assert count == 1, "alembic.ini has no [post_write_hooks] section"
+open("alembic.ini", "w").write(text)
+EOF
+note "# alembic.ini: those four lines added under [post_write_hooks]"
+# alembic's post-write hook runs the `hookman` on PATH: it must be this interpreter's.
+[ "$(type -P hookman || true)" -ef "$PY_BIN/hookman" ] ||
+  fail "\`hookman\` on PATH is not $PY_BIN/hookman (alembic's post-write hook runs it)"
+run 0 'hookman install --yes'
+expect "runs hookman after alembic revision and alembic merge"
+run 0 'cat migrations/alembic_heads.txt'
+expect "$MERGE"
+run 0 'git add -A && git commit --quiet -m "Track the alembic head" && git push --quiet origin main'
+expect "tests passed"
+
+# --- 9 -----------------------------------------------------------------------------------------
+
+heading "Erin and you each add a migration on the same parent; Erin lands first"
+run 0 'git switch --quiet -c erin main && alembic revision -m "add refunds"'
+expect "Running post write hook 'hookman'" "alembic runs hookman after writing the revision"
+REFUNDS_FILE=$(revision_file add_refunds)
+creates_table "$REFUNDS_FILE" refunds
+REFUNDS=$(revision_id "$REFUNDS_FILE")
+run 0 'git diff migrations/alembic_heads.txt'
+expect "-$MERGE"
+expect "+$REFUNDS"
+run 0 'git add -A && git commit --quiet -m "Add refunds"'
+run 0 'git switch --quiet -c mine main && alembic revision -m "add coupons"'
+COUPONS_FILE=$(revision_file add_coupons)
+creates_table "$COUPONS_FILE" coupons
+COUPONS=$(revision_id "$COUPONS_FILE")
+run 0 'git add -A && git commit --quiet -m "Add coupons"'
+note "# both revise $MERGE: refunds = $REFUNDS (erin), coupons = $COUPONS (mine)"
+run 0 'git switch --quiet main && git merge --quiet erin && git push --quiet origin main'
+expect "tests passed"
+run 0 'git switch --quiet mine'
+
+# --- 10 ----------------------------------------------------------------------------------------
+
+heading "git rebase origin/main stops: the fork is a conflict in alembic_heads.txt"
+run 1 'git fetch --quiet origin && git rebase origin/main'
+expect "CONFLICT (content): Merge conflict in migrations/alembic_heads.txt"
+run 0 'git status --short && cat migrations/alembic_heads.txt'
+expect "UU migrations/alembic_heads.txt"
+expect "A  $COUPONS_FILE"
+expect "<<<<<<< "
+expect ">>>>>>> "
+note "# each side only added a new file: without the head file this rebase would go through"
+note "# silently; the fork would surface at the push guard, and at a merge button not at all."
+run 0 'hookman graph'
+expect "fork at $MERGE"
+expect "$REFUNDS  (head)"
+expect "$COUPONS  (head)"
+expect "$MERGE  (fork point"
+
+# --- 11 ----------------------------------------------------------------------------------------
+
+heading "One command fixes it: hookman rebase re-points your unpublished migration"
+run 0 'hookman rebase'
+expect "re-point $COUPONS"
+expect "onto $REFUNDS"
+expect "$COUPONS now follows $REFUNDS; one head: $COUPONS"
+expect "next: git rebase --continue"
+run 0 "grep -n '^down_revision' $COUPONS_FILE && cat migrations/alembic_heads.txt"
+expect "$REFUNDS"
+# No terminal, so no editor: GIT_EDITOR=true keeps the commit message as it was.
+run 0 'GIT_EDITOR=true git rebase --continue'
+run 0 'git log --oneline -3'
+expect "Add coupons"
+expect "Add refunds"
+run 0 'hookman heads'
+expect "$COUPONS"
+[ "$(printf '%s\n' "$LAST" | grep -c .)" = 1 ] || fail "hookman heads printed more than one head"
+run 0 'git push origin mine'
+expect "tests passed"
+expect "* [new branch]      mine -> mine"
+run 0 'git switch --quiet main && git merge --quiet --ff-only mine && git push --quiet origin main'
+expect "tests passed"
+
+# --- 12 ----------------------------------------------------------------------------------------
+
+heading "The result: alembic upgrades the same SQLite database along one line"
+run 0 'alembic upgrade head'
+expect "Running upgrade $MERGE -> $REFUNDS, add refunds"
+expect "Running upgrade $REFUNDS -> $COUPONS, add coupons"
+run 0 'alembic heads'
+expect "$COUPONS (head)"
+[ "$(printf '%s\n' "$LAST" | grep -c '(head)')" = 1 ] || fail "alembic heads shows more than one head"
+run 0 'hookman check'
+
 if [ "${KEEP:-}" = 1 ]; then KEPT="$SCRATCH"; else KEPT="<kept folder>"; fi
 cat <<EOF
 
 ${HEAD_ON}Try the interactive path yourself${OFF}
-At a terminal, with CI unset and without HOOKMAN_AUTO_MERGE, the same push asks instead of
-refusing: a menu (arrow keys, Enter) offers to merge origin/main into your branch, write the
-merge revision and commit it; to show the heads, files and commits; to abort; or to push
-anyway. Run \`KEEP=1 ./scripts/demo.sh\` (the scratch clone is kept; its path is printed at
-the end), then make a new fork in a fresh shell:
+At a terminal, with CI unset and without HOOKMAN_AUTO_MERGE, the push guard asks instead of
+refusing: a menu (arrow keys, Enter) offers to fix the fork and commit the fix (re-point your
+unpublished migration onto origin/main's head, or merge origin/main and write the merge
+revision); to show the heads, files and commits; to abort; or to push anyway. Run
+\`KEEP=1 ./scripts/demo.sh\` (the scratch clone is kept; its path is printed at the end), then
+make a new fork in a fresh shell:
   cd $KEPT/work && export PATH="$PY_BIN:\$PATH" && unset CI HOOKMAN_AUTO_MERGE
-  git switch -c carol main && alembic revision -m "add refunds" && git add -A && git commit -m "Add refunds"
-  git switch -c dave main && alembic revision -m "add coupons" && git add -A && git commit -m "Add coupons"
+  git switch -c carol main && alembic revision -m "add reviews" && git add -A && git commit -m "Add reviews"
+  git switch -c dave main && alembic revision -m "add tags" && git add -A && git commit -m "Add tags"
   git switch main && git merge carol && git push origin main
   git switch dave && git push origin dave
 The last push shows the menu; pick the first entry, then \`git push origin dave\` again: the
