@@ -263,6 +263,10 @@ def status(cwd: str) -> tuple[list[str], bool]:
     return lines, healthy
 
 
+# The distribution's metadata folder (pyproject.toml's name, normalised as pip writes it).
+DIST_INFO = "alembic_hookman-*.dist-info"
+
+
 def interpreter_has_hookman(python: str) -> tuple[bool | None, str]:
     """Whether the shim's interpreter still has hookman (a rebuilt venv may not), judged from
     files only: (True/False, why), or (None, why) when files cannot tell.
@@ -286,7 +290,7 @@ def interpreter_has_hookman(python: str) -> tuple[bool | None, str]:
              for path in glob.glob(os.path.join(glob.escape(prefix), pattern))]
     for site in found:
         if os.path.isdir(os.path.join(site, "hooks_manager")) or glob.glob(
-                os.path.join(glob.escape(site), "hookman-*.dist-info")):
+                os.path.join(glob.escape(site), DIST_INFO)):
             return True, f"hookman is installed in {site}"
     if os.path.isfile(os.path.join(prefix, "pyvenv.cfg")):
         return False, f"a virtualenv without hookman ({prefix})"

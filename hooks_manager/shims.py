@@ -41,7 +41,9 @@ def templates_dir(package_dir: Path | None = None) -> Path:
     from hooks_manager.errors import HookmanError
 
     raise HookmanError(f"the hook template {_TEMPLATE} is missing from {inside} and {checkout}",
-                       hint="reinstall hookman (pip install --force-reinstall hookman)")
+                       hint="reinstall hookman from where you installed it (pipx reinstall "
+                            "alembic-hookman, or pip install --force-reinstall <this "
+                            "repository's path or URL>)")
 
 
 def sh_quote(value: str) -> str:
