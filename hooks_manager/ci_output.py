@@ -11,7 +11,7 @@ import sys
 from hooks_manager.check import ProjectReport
 from hooks_manager.ci import CiResult, NotChecked
 from hooks_manager.errors import GitError
-from hooks_manager.graph import ERROR, Problem, Record, fork_points, since_fork
+from hooks_manager.graph import ERROR, Problem, Record, fork_points
 from hooks_manager.report import render_json, render_text
 
 GITHUB_ANNOTATIONS_PER_STEP = 10  # GitHub shows at most 10 error annotations per step
@@ -218,9 +218,17 @@ def step_summary(result: CiResult) -> str:
         if verdict.forked:
             lines += ["| head | file |", "| --- | --- |"]
             lines += [f"| `{_md(r.revision)}` | `{_md(r.path)}` |" for r in verdict.heads]
-            lines += ["", draw_fork(report.records, verdict.head_ids), ""]
-            lines.append("Fix: `hookman merge --commit` on the branch (after merging the "
-                         "target into it), or `alembic merge heads`.")
+            from hooks_manager.explain import markdown, overlap_of, overlap_text
+
+            # The same drawing as the terminal's, as mermaid (GitHub renders it in summaries).
+            lines += ["", markdown(report).rstrip("\n"), ""]
+            changes = overlap_text(overlap_of(report), indent="")
+            if changes:
+                lines += ["What each line changes since the fork:", "", "```text",
+                          *changes, "```", ""]
+            lines.append("Fix, on the branch (after merging the target into it): "
+                         "`hookman rebase --commit` re-points an unpublished migration, or "
+                         "`hookman merge --commit` writes the merge revision.")
         for problem in verdict.problems:
             if problem.kind != "multiple-heads":
                 lines.append(f"- `{problem.kind}`: {_md(problem.message)}")
@@ -232,40 +240,6 @@ def _md(text: str) -> str:
     # Repository bytes in Markdown: no raw HTML, no table breaks, no code-span escapes.
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace("|", "\\|").replace("`", "'").replace("\n", " "))
-
-
-# The one drawing entry point; a fuller drawing module can replace this function.
-def draw_fork(records: list[Record], heads: list[str]) -> str:
-    """A mermaid flowchart of the fork neighbourhood: the fork point(s), then each head's own
-    line up to the head."""
-    lines_of = since_fork(records, heads)
-    forks = fork_points(records, heads)
-    parents = {r.revision: r.down_revisions for r in records}
-    names: dict[str, str] = {}
-
-    def node(rev: str) -> str:
-        if rev not in names:
-            names[rev] = f"n{len(names)}"
-        return names[rev]
-
-    edges: list[str] = []
-    for head in heads:
-        for rev in lines_of.get(head, [head]):
-            for parent in parents.get(rev, ()):
-                if parent in parents:
-                    edges.append(f"  {node(parent)} --> {node(rev)}")
-    out = ["```mermaid", "flowchart BT"]
-    for rev in [*forks, *(r for h in heads for r in lines_of.get(h, [h]))]:
-        label = _mermaid_label(rev) + (" (head)" if rev in heads else "") + (
-            " (fork point)" if rev in forks else "")
-        out.append(f'  {node(rev)}["{label}"]')
-    out += list(dict.fromkeys(edges))
-    out.append("```")
-    return "\n".join(out)
-
-
-def _mermaid_label(rev: str) -> str:
-    return "".join(c if c.isalnum() or c in "_.-" else "_" for c in rev)[:40]
 
 
 # --- GitLab ------------------------------------------------------------------------------------

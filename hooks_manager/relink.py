@@ -630,9 +630,16 @@ def rebase_command(
         plans.append(plan_relink(root, project, settings, onto, rename=rename))
     if not plans:
         return _head_file_only(root, projects, settings, state, say)
+    collide = False
     for plan in plans:
         for line in describe(root, plan):
             say(line)
+        from hooks_manager.explain import before_merge  # what both lines change, read first
+
+        warned = before_merge(root, plan.project, settings)
+        for line in warned:
+            say(line)
+        collide = collide or any("warning [overlap]" in line for line in warned)
     if not yes:
         from hooks_manager.prompts import open_prompter
 
@@ -656,6 +663,9 @@ def rebase_command(
     _finish(root, touched, message if commit else None, state, say)
     say("hookman: the order is fixed; conflicting schema changes are not: read both "
         "migrations before upgrading")
+    if collide:
+        say("hookman: warning: the two lines collide (above): `alembic upgrade head` is "
+            "expected to fail until one of them drops the duplicate operation")
     return EXIT_OK
 
 

@@ -361,3 +361,22 @@ def test_dated_file_names_are_kept_or_renamed_with_rename(project: Path) -> None
     # the name and the date agree: YYYY_MM_DD_HHMM from "YYYY-MM-DD HH:MM:SS.ffffff"
     assert renamed.name[:15] == date[:10].replace("-", "_") + "_" + date[11:16].replace(":", "")
     assert_single_and_alembic_agrees(project, "bbbb0002")
+
+
+def test_relink_says_what_both_lines_change_and_warns_where_they_collide(project: Path) -> None:
+    based(project)
+    git(project, "checkout", "-q", "-b", "feature")
+    add_on(project, "bbbb0002", "aaaa0001", "feature: add b")
+    git(project, "checkout", "-q", "main")
+    add_on(project, "cccc0003", "aaaa0001", "main: add c")
+    git(project, "checkout", "-q", "feature")
+    # Both lines create the same table: re-pointing orders them, it cannot make both succeed.
+    path = project / B_FILE
+    path.write_text(path.read_text().replace("'t_bbbb0002'", "'t_cccc0003'"))
+    git(project, "commit", "-q", "-a", "--amend", "--no-edit", "--no-verify")
+    assert run(project, "git", "rebase", "main").returncode != 0
+    done = hookman(project, "rebase", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "what each line changes since the fork at aaaa0001" in done.stderr
+    assert "t_cccc0003" in done.stderr
+    assert "the two lines collide" in done.stderr
