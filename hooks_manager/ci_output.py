@@ -224,8 +224,7 @@ def step_summary(result: CiResult) -> str:
             lines += ["", markdown(report).rstrip("\n"), ""]
             changes = overlap_text(overlap_of(report), indent="")
             if changes:
-                lines += ["What each line changes since the fork:", "", "```text",
-                          *changes, "```", ""]
+                lines += ["```text", *changes, "```", ""]
             lines.append("Fix, on the branch (after merging the target into it): "
                          "`hookman rebase --commit` re-points an unpublished migration, or "
                          "`hookman merge --commit` writes the merge revision.")

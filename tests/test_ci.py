@@ -59,8 +59,13 @@ def test_github_pull_request_sees_the_base_tip_now_not_the_events(origin: Origin
     assert "title=alembic%3A 2 heads (fork at aaaa00000001)::" in second
     summary = (tmp_path / "step-summary.md").read_text()
     assert "```mermaid\nflowchart BT" in summary
-    assert f'["{BASE} (fork point)"]' in summary
-    assert f'["{SECOND} (head)"]' in summary
+    # the drawing the terminal shows, as mermaid: heads and the fork point marked by class
+    nodes = dict(line.strip().split("[", 1) for line in summary.splitlines()
+                 if line.startswith("  r") and "[" in line)
+    by_rev = {label.strip('"]').split(":")[0]: node for node, label in nodes.items()}
+    assert f"class {by_rev[BASE]} fork" in summary
+    assert by_rev[SECOND] in next(line for line in summary.splitlines() if line.endswith(" head"))
+    assert f"{SECOND}: line {SECOND}: create table" in summary  # what each line changes
 
 
 def test_github_pull_request_healthy_when_main_did_not_move(origin: Origin,
