@@ -5,6 +5,7 @@ quarantine)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,15 @@ from hooks_manager.check import check_projects
 from hooks_manager.errors import ConfigError
 from hooks_manager.sources import Commit, Index, WorkTree
 from hooks_manager.workspace import load_workspace
-from tests.helpers import add_revision, commit_all, git, hookman, init_repo, make_project
+from tests.helpers import (
+    NO_COVERAGE,
+    add_revision,
+    commit_all,
+    git,
+    hookman,
+    init_repo,
+    make_project,
+)
 
 MONOREPO_TOML = '[[tool.hookman.projects]]\nname = "api"\nconfig = "server/alembic.ini"\n'
 
@@ -183,8 +192,10 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 
 
 def staged_check_modules(repo: Path) -> tuple[int, set[str]]:
+    # Unmeasured: coverage itself imports tomllib (and more) in a measured child.
     done = subprocess.run([sys.executable, "-c", PROBE], cwd=repo, capture_output=True,
-                          text=True, check=False, stdin=subprocess.DEVNULL)
+                          text=True, check=False, stdin=subprocess.DEVNULL,
+                          env={**os.environ, **NO_COVERAGE})
     assert "Traceback" not in done.stderr, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return result["code"], set(result["modules"])
