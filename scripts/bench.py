@@ -1,8 +1,19 @@
 """hookman's benchmark, in repositories like a user's, every comparison side by side in one run.
 
-    .venv/bin/python scripts/bench.py                 # 100, 1,000 and 10,000 revisions
+    .venv/bin/python scripts/bench.py                 # every section; 100, 1,000, 10,000 revisions
     .venv/bin/python scripts/bench.py --quick         # fewer runs, 1,000 revisions only
     .venv/bin/python scripts/bench.py --sizes 1000,10000
+    .venv/bin/python scripts/bench.py --only commit,explain
+
+Sections (each prints one Markdown table: what, hookman, comparison, ratio, goal, met):
+  check     warm and cold `hookman check` vs `alembic heads` at each size; 10,000 vs 1,000
+  commit    the pre-commit hook's added cost to `git commit`, head_file = true and off; the
+            hook's process alone; pre-push of a branch
+  explain   a blocked commit (heads, the picture of the fork, the overlap read) vs a healthy one
+  ci        `hookman ci` on a fresh depth-1 clone vs `alembic heads` on the same tree
+  server    a 1,000-revision push received with the pre-receive guard vs with no hook
+  siblings  `hookman siblings` over 500 remote branches, cold vs warm
+Every section but check works at 1,000 revisions, whatever --sizes says.
 
 Every repository has what a real project has: a pyproject.toml whose [project] dependencies
 name alembic and SQLAlchemy and whose [tool.hookman] sets a test command (so the hook must
@@ -39,11 +50,13 @@ HOOKMAN = str(BIN / "hookman")
 ALEMBIC = str(BIN / "alembic")
 
 # The goals, each checked on the figures of this run.
-GOAL_HOOK_MS = 30.0  # the installed pre-commit hook's added cost to `git commit`, 1,000 revisions
+GOAL_HOOK_MS = 30.0  # the pre-commit hook's added cost to `git commit`, 1,000 revisions,
+#                     head_file off and on
 GOAL_WARM = 25.0  # warm `hookman check` vs `alembic heads`
 GOAL_COLD_AGAINST = 10.0  # cold `hookman check --against BASE` vs cold `alembic heads`
 GOAL_COLD = 5.0  # cold `hookman check` vs cold `alembic heads`
 GOAL_LINEAR = 12.0  # cold cost at 10,000 revisions / at 1,000
+GOAL_EXPLAIN = 3.0  # a blocked commit's hook (with the picture and overlaps) / a healthy one's
 
 PYPROJECT = """\
 [build-system]
@@ -155,8 +168,14 @@ run_migrations_online()
 # --- a repository of our own making --------------------------------------------------------------
 
 
-def revision_text(rev: str, down: str | tuple[str, ...] | None, n: int, annotated: bool) -> str:
+def revision_text(rev: str, down: str | tuple[str, ...] | None, n: int, annotated: bool,
+                  upgrade: str | None = None) -> str:
+    """A revision file as `alembic revision` writes it; ``upgrade`` replaces the body of
+    upgrade() (the default creates table ``t<n>``)."""
     ann = ": Union[str, Sequence[str], None]" if annotated else ""
+    body = upgrade or (f"    op.create_table('t{n}', sa.Column('id', sa.Integer(), "
+                       "primary_key=True),\n"
+                       "                    sa.Column('name', sa.String(64), nullable=False))")
     return (
         f'"""add table {n}\n\nRevision ID: {rev}\nRevises: {down}\nCreate Date: 2026-01-01\n\n"""\n'
         + ("from typing import Sequence, Union\n\n" if annotated else "")
@@ -164,9 +183,7 @@ def revision_text(rev: str, down: str | tuple[str, ...] | None, n: int, annotate
         "# revision identifiers, used by Alembic.\n"
         f"revision{': str' if annotated else ''} = {rev!r}\n"
         f"down_revision{ann} = {down!r}\nbranch_labels{ann} = None\ndepends_on{ann} = None\n\n\n"
-        "def upgrade() -> None:\n"
-        f"    op.create_table('t{n}', sa.Column('id', sa.Integer(), primary_key=True),\n"
-        f"                    sa.Column('name', sa.String(64), nullable=False))\n\n\n"
+        f"def upgrade() -> None:\n{body}\n\n\n"
         f"def downgrade() -> None:\n    op.drop_table('t{n}')\n"
     )
 
@@ -207,9 +224,9 @@ def git(cwd: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-def make_repo(root: Path, count: int) -> None:
+def make_repo(root: Path, count: int) -> str:
     """A project with ``count`` revisions on main, and a branch `feature` adding one more (what
-    a pull request checks against main). Packed, as after a clone."""
+    a pull request checks against main). Packed, as after a clone. Returns main's head."""
     ids = make_history(root / "migrations" / "versions", count)
     (root / "pyproject.toml").write_text(PYPROJECT)
     (root / "alembic.ini").write_text(ALEMBIC_INI)
@@ -229,11 +246,14 @@ def make_repo(root: Path, count: int) -> None:
     git(root, "commit", "-q", "-m", "feature: one more revision")
     git(root, "checkout", "-q", "main")
     git(root, "gc", "-q")
+    return ids[-1]
 
 
-def clone(origin: Path, dest: Path, branch: str = "feature") -> Path:
-    """A fresh clone: an empty git folder (so no hookman cache) and no .pyc files."""
-    git(origin.parent, "clone", "-q", "-b", branch, str(origin), str(dest))
+def clone(origin: Path, dest: Path, branch: str = "feature", depth: int = 0) -> Path:
+    """A fresh clone: an empty git folder (so no hookman cache) and no .pyc files. With
+    ``depth``, a shallow clone over file:// (git ignores --depth for a plain local path)."""
+    where = [f"--depth={depth}", origin.as_uri()] if depth else [str(origin)]
+    git(origin.parent, "clone", "-q", "-b", branch, *where, str(dest))
     git(dest, "config", "user.name", "bench")
     git(dest, "config", "user.email", "bench@example.com")
     return dest
@@ -251,12 +271,14 @@ def user_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, stdin: bytes = b"") -> float:
+def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, stdin: bytes = b"",
+        expect: int = 0) -> float:
+    """Wall ms of one command, which must exit ``expect`` (0 unless a run is meant to block)."""
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=cwd, env=env or user_env(), input=stdin,
                           capture_output=True, check=False)
     elapsed = (time.perf_counter() - start) * 1000
-    if done.returncode != 0:  # every history here is healthy: anything else is a broken bench
+    if done.returncode != expect:  # a command that does not do what it is timed for is a bug
         raise SystemExit(f"bench: {' '.join(cmd)} failed in {cwd} ({done.returncode}):\n"
                          f"{done.stdout.decode(errors='replace')}"
                          f"{done.stderr.decode(errors='replace')}")
@@ -266,32 +288,30 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, stdin: byt
 Probe = Callable[[], float]
 
 
-def side_by_side(runs: int, probes: dict[str, Probe], warm_up: bool = True) -> dict[str, float]:
-    """Median ms of each probe, alternating them run after run (after one untimed warm-up)."""
+def alternate(runs: int, probes: dict[str, Probe], warm_up: bool = True) -> dict[str, list[float]]:
+    """Every probe once per run, in reversed order every other run (so none always runs right
+    after the same neighbour), after one untimed warm-up of each. The ms of each, run by run."""
     times: dict[str, list[float]] = {name: [] for name in probes}
     if warm_up:
         for probe in probes.values():
             probe()
-    for _ in range(runs):
-        for name, probe in probes.items():
+    order = list(probes.items())
+    for i in range(runs):
+        for name, probe in order if i % 2 == 0 else order[::-1]:
             times[name].append(probe())
+    return times
+
+
+def side_by_side(runs: int, probes: dict[str, Probe], warm_up: bool = True) -> dict[str, float]:
+    """Median ms of each probe, alternated run after run."""
+    times = alternate(runs, probes, warm_up)
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def paired(runs: int, with_: Probe, without: Probe) -> float:
-    """Median of per-run differences (with - without), alternating the order each run."""
-    with_()
-    without()
-    diffs = []
-    for i in range(runs):
-        if i % 2:
-            a = with_()
-            b = without()
-        else:
-            b = without()
-            a = with_()
-        diffs.append(a - b)
-    return statistics.median(diffs)
+def added(times: dict[str, list[float]], with_: str, without: str) -> float:
+    """Median of the per-run differences: what ``with_`` adds over ``without`` run by run, which
+    a slow patch of the machine shifts on both sides alike."""
+    return statistics.median(a - b for a, b in zip(times[with_], times[without], strict=True))
 
 
 class Scratch:
@@ -301,188 +321,404 @@ class Scratch:
         self.folder = folder
         self.count = 0
 
-    def cold(self, origin: Path, cmd: list[str]) -> Probe:
+    def cold(self, origin: Path, cmd: list[str], depth: int = 0,
+             env: dict[str, str] | None = None) -> Probe:
         def probe() -> float:
-            self.count += 1
-            where = clone(origin, self.folder / f"clone-{self.count}")
+            where = clone(origin, self.place("clone"), depth=depth)
             try:
-                return run(cmd, where)
+                return run(cmd, where, env)
             finally:
                 shutil.rmtree(where)
         return probe
 
-
-# --- the rows ------------------------------------------------------------------------------------
-
-
-def floor() -> Probe:
-    return lambda: run([PY, "-c", "pass"], Path.cwd())
-
-
-def bench_size(repo: Path, scratch: Scratch, runs: int) -> dict[str, float]:
-    warm = side_by_side(runs, {
-        "pass": floor(),
-        "check": lambda: run([HOOKMAN, "check"], repo),
-        "alembic": lambda: run([ALEMBIC, "heads"], repo),
-    })
-    cold = side_by_side(runs, {
-        "pass": floor(),
-        "check": scratch.cold(repo, [HOOKMAN, "check"]),
-        "against": scratch.cold(repo, [HOOKMAN, "check", "--against", "origin/main"]),
-        "alembic": scratch.cold(repo, [ALEMBIC, "heads"]),
-    }, warm_up=False)  # each cold run is a first run already
-    return {**{f"warm {k}": v for k, v in warm.items()},
-            **{f"cold {k}": v for k, v in cold.items()}}
-
-
-def bench_commit_hook(repo: Path, runs: int) -> float:
-    """`git commit` with hookman's installed hooks vs `git commit --no-verify`, paired."""
-    run([HOOKMAN, "install", "--yes"], repo, user_env(CI="1"))
-
-    def commit(*extra: str) -> Probe:
-        return lambda: run(["git", "commit", "-q", "--allow-empty", *extra, "-m", "x"], repo)
-
-    return paired(runs, commit(), commit("--no-verify"))
-
-
-def bench_hook_settings(repo: Path, runs: int) -> dict[str, float]:
-    """The pre-commit hook's process alone (as the shim starts it), with the parsed settings
-    cached, and with them parsed every run (the settings cache emptied before each)."""
-    hooks = git(repo, "rev-parse", "--path-format=absolute", "--git-path", "hooks")
-    store = Path(git(repo, "rev-parse", "--path-format=absolute", "--git-dir")) / "hookman"
-    cmd = [PY, "-P", "-c", "from hooks_manager.main import main; raise SystemExit(main())",
-           "hook", "pre-commit"]
-    env = user_env(HOOKMAN_HOOKS_DIR=hooks)
-
-    def parsed() -> float:
-        (store / "settings-cache").unlink(missing_ok=True)
-        return run(cmd, repo, env)
-
-    return side_by_side(runs, {"pass": floor(), "cached": lambda: run(cmd, repo, env),
-                               "parsed": parsed})
-
-
-def bench_pre_push(repo: Path, runs: int) -> dict[str, float]:
-    """pre-push of the branch `feature` (one new revision), predicted against origin/main."""
-    sha = git(repo, "rev-parse", "HEAD")
-    line = f"refs/heads/feature {sha} refs/heads/feature {'0' * 40}\n".encode()
-    url = git(repo, "remote", "get-url", "origin")
-    hook = [PY, "-m", "hooks_manager", "hook", "pre-push", "origin", url]
-    env = user_env(SKIP="tests", CI="1")
-    return side_by_side(runs, {"pass": floor(),
-                               "push": lambda: run(hook, repo, env, line)})
-
-
-def linearity(origins: dict[int, Path], scratch: Scratch, runs: int) -> dict[str, float]:
-    """Cold `hookman check` at 10,000 and 1,000 revisions, alternated."""
-    return side_by_side(runs, {
-        "pass": floor(),
-        "1000": scratch.cold(origins[1000], [HOOKMAN, "check"]),
-        "10000": scratch.cold(origins[10000], [HOOKMAN, "check"]),
-    }, warm_up=False)
+    def place(self, kind: str) -> Path:
+        self.count += 1
+        return self.folder / f"{kind}-{self.count}"
 
 
 # --- the report ----------------------------------------------------------------------------------
 
 
-class Goals:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
+class Table:
+    """One section's Markdown table; every row names what it compares, and its goal if any."""
 
-    def at_most(self, what: str, value: float | None, goal: float, unit: str) -> None:
-        self._add(what, value, goal, unit, value is not None and value <= goal, "≤")
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.rows: list[str] = []
+        self.missed = 0
 
-    def at_least(self, what: str, value: float | None, goal: float, unit: str) -> None:
-        self._add(what, value, goal, unit, value is not None and value >= goal, "≥")
+    def row(self, what: str, hookman: str, comparison: str = "—", ratio: str = "—",
+            goal: str = "—", met: bool | str | None = None) -> None:
+        """``met``: the goal's verdict, None where there is no goal, or words saying why it
+        could not be checked."""
+        verdict = ("no goal" if met is None else met if isinstance(met, str)
+                   else "met" if met else "NOT MET")
+        self.missed += met is False
+        self.rows.append(f"| {what} | {hookman} | {comparison} | {ratio} | {goal} | {verdict} |")
 
-    def _add(self, what: str, value: float | None, goal: float, unit: str, met: bool,
-             sign: str) -> None:
-        if value is None:
-            self.lines.append(f"| {what} | {sign} {goal:g}{unit} | not measured (needs the "
-                              "sizes it names in --sizes) | not checked |")
-            return
-        self.lines.append(f"| {what} | {sign} {goal:g}{unit} | {value:.1f}{unit} | "
-                          f"{'met' if met else 'NOT MET'} |")
+    def print(self) -> None:
+        print(f"\n### {self.title}\n\n| what | hookman | comparison | ratio | goal | |\n"
+              "|---|---:|---:|---:|---|---|")
+        print("\n".join(self.rows), flush=True)
+
+
+def ms(value: float) -> str:
+    return f"{value:,.1f} ms"
+
+
+def at_least(table: Table, what: str, hookman: str, comparison: str, value: float,
+             goal: float | None) -> None:
+    """A speed-up row: ``value`` = comparison / hookman, which the goal wants at least."""
+    table.row(what, hookman, comparison, f"{value:.1f}x", "—" if goal is None else f"≥ {goal:g}x",
+              None if goal is None else value >= goal)
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Probe:
+    return lambda: run(cmd, cwd, env)
+
+
+def floor() -> Probe:
+    return timed([PY, "-c", "pass"], Path.cwd())
+
+
+class Bench:
+    """The repositories the sections share, made once and only when a section needs them."""
+
+    def __init__(self, tmp: Path, runs: int) -> None:
+        self.tmp = tmp
+        self.runs = runs
+        self.scratch = Scratch(tmp)
+        self.origins: dict[int, Path] = {}
+        self.heads: dict[int, str] = {}
+
+    def origin(self, size: int) -> Path:
+        if size not in self.origins:
+            self.origins[size] = self.tmp / f"h{size}"
+            self.heads[size] = make_repo(self.origins[size], size)
+        return self.origins[size]
+
+    def work(self, name: str, branch: str = "main") -> Path:
+        """A clone of the 1,000-revision project to commit in, hooks installed."""
+        where = clone(self.origin(1000), self.tmp / name, branch=branch)
+        run([HOOKMAN, "install", "--yes"], where, user_env(CI="1"))
+        return where
+
+
+# --- check: warm and cold, at each size -----------------------------------------------------------
+
+
+def section_check(bench: Bench, sizes: list[int]) -> Table:
+    table = Table("check: `hookman check` vs `alembic heads` (warm: same clone again; cold: a "
+                  "fresh clone every run)")
+    goal = {1000: (GOAL_WARM, GOAL_COLD, GOAL_COLD_AGAINST)}
+    for size in sizes:
+        repo = bench.origin(size)
+        runs = runs_for(size, bench.runs)
+        warm = side_by_side(runs, {
+            "pass": floor(),
+            "check": timed([HOOKMAN, "check"], repo),
+            "alembic": timed([ALEMBIC, "heads"], repo),
+        })
+        cold = side_by_side(runs, {
+            "pass": floor(),
+            "check": bench.scratch.cold(repo, [HOOKMAN, "check"]),
+            "against": bench.scratch.cold(repo, [HOOKMAN, "check", "--against", "origin/main"]),
+            "alembic": bench.scratch.cold(repo, [ALEMBIC, "heads"]),
+        }, warm_up=False)  # each cold run is a first run already
+        # The goals are set at 1,000 revisions; other sizes show how the figures move.
+        g_warm, g_cold, g_against = goal.get(size, (None, None, None))
+        n = f"{size:,} revisions"
+        table.row(f"`python -c pass` (the floor), {n}", ms(warm["pass"]))
+        at_least(table, f"warm `hookman check` vs `alembic heads`, {n}", ms(warm["check"]),
+                 ms(warm["alembic"]), warm["alembic"] / warm["check"], g_warm)
+        at_least(table, f"cold `hookman check` vs `alembic heads`, {n}", ms(cold["check"]),
+                 ms(cold["alembic"]), cold["alembic"] / cold["check"], g_cold)
+        at_least(table, f"cold `hookman check --against origin/main` vs `alembic heads`, {n}",
+                 ms(cold["against"]), ms(cold["alembic"]), cold["alembic"] / cold["against"],
+                 g_against)
+        print(f"  check: {n} done", file=sys.stderr, flush=True)
+    if 1000 in sizes and 10000 in sizes:
+        lin = side_by_side(runs_for(10000, bench.runs), {
+            "pass": floor(),
+            "1000": bench.scratch.cold(bench.origin(1000), [HOOKMAN, "check"]),
+            "10000": bench.scratch.cold(bench.origin(10000), [HOOKMAN, "check"]),
+        }, warm_up=False)
+        small, large = lin["1000"] - lin["pass"], lin["10000"] - lin["pass"]
+        table.row("cold `hookman check` beyond `python -c pass`: 10,000 vs 1,000 revisions",
+                  ms(large), ms(small), f"{large / small:.1f}x", f"≤ {GOAL_LINEAR:g}x",
+                  large / small <= GOAL_LINEAR)
+    else:
+        table.row("cold `hookman check`: 10,000 vs 1,000 revisions", "not measured",
+                  goal=f"≤ {GOAL_LINEAR:g}x", met="not checked (--sizes lacks 1000 or 10000)")
+    return table
+
+
+# --- commit: the hooks a developer meets ----------------------------------------------------------
+
+
+# The pre-commit hook's process as the installed shim starts it.
+PRE_COMMIT = [PY, "-P", "-c", "from hooks_manager.main import main; raise SystemExit(main())",
+              "hook", "pre-commit"]
+
+
+def hook_env(repo: Path, **extra: str) -> dict[str, str]:
+    """What the shim hands its process: the hooks folder (for a chained previous hook)."""
+    hooks = git(repo, "rev-parse", "--path-format=absolute", "--git-path", "hooks")
+    return user_env(HOOKMAN_HOOKS_DIR=hooks, **extra)
+
+
+def enable_head_file(repo: Path) -> None:
+    """head_file = true, the head file written by hookman itself, committed: a clone of a
+    project that has turned the head file on."""
+    text = (repo / "pyproject.toml").read_text()
+    (repo / "pyproject.toml").write_text(
+        text.replace("[tool.hookman]\n", "[tool.hookman]\nhead_file = true\n", 1))
+    run([HOOKMAN, "heads", "--write"], repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--no-verify", "-m", "turn the head file on")
+
+
+def section_commit(bench: Bench) -> Table:
+    table = Table("commit: the hooks at 1,000 revisions (installed by `hookman install`)")
+    off = bench.work("commit-off")
+    on = bench.work("commit-on")
+    enable_head_file(on)
+
+    def commit(repo: Path, *extra: str) -> Probe:
+        return lambda: run(["git", "commit", "-q", "--allow-empty", *extra, "-m", "x"], repo)
+
+    # Four commits a run, alternated: the hook's cost is each commit minus --no-verify on the
+    # same clone in the same run, and head_file on and off share the machine's moods.
+    times = alternate(bench.runs, {"off": commit(off), "off bare": commit(off, "--no-verify"),
+                                   "on": commit(on), "on bare": commit(on, "--no-verify")})
+    for key, label in (("off", "off"), ("on", "= true")):
+        cost = added(times, key, f"{key} bare")
+        table.row(f"pre-commit hook's added cost to `git commit`, head_file {label} (median of "
+                  "per-run differences)", ms(statistics.median(times[key])),
+                  f"{ms(statistics.median(times[f'{key} bare']))} (`--no-verify`)",
+                  f"{cost:+.1f} ms", f"≤ {GOAL_HOOK_MS:g} ms added", cost <= GOAL_HOOK_MS)
+    extra = statistics.median((a - b) - (c - d) for a, b, c, d in zip(
+        times["on"], times["on bare"], times["off"], times["off bare"], strict=True))
+    table.row("what head_file = true adds to the hook (reading and judging alembic_heads.txt)",
+              f"{extra:+.1f} ms")
+
+    store = Path(git(off, "rev-parse", "--path-format=absolute", "--git-dir")) / "hookman"
+    env = hook_env(off)
+
+    def parsed() -> float:
+        (store / "settings").unlink(missing_ok=True)  # the settings memo (workspace.py)
+        return run(cmd, off, env)
+
+    cmd = PRE_COMMIT
+    hook = side_by_side(bench.runs, {"pass": floor(), "cached": timed(cmd, off, env),
+                                     "parsed": parsed})
+    table.row("the pre-commit hook's process alone, settings memo kept vs pyproject.toml "
+              "parsed every run", ms(hook["cached"]), ms(hook["parsed"]),
+              f"{hook['parsed'] - hook['cached']:+.1f} ms")
+    table.row("the same, kept memo, vs `python -c pass`", ms(hook["cached"]), ms(hook["pass"]),
+              f"{hook['cached'] - hook['pass']:+.1f} ms")
+
+    feature = bench.work("push", branch="feature")
+    sha = git(feature, "rev-parse", "HEAD")
+    line = f"refs/heads/feature {sha} refs/heads/feature {'0' * 40}\n".encode()
+    url = git(feature, "remote", "get-url", "origin")
+    pre_push = [PY, "-m", "hooks_manager", "hook", "pre-push", "origin", url]
+    push_env = user_env(SKIP="tests", CI="1")
+    push = side_by_side(bench.runs, {"pass": floor(),
+                                     "push": lambda: run(pre_push, feature, push_env, line)})
+    table.row("pre-push of a branch adding one revision, predicted against origin/main "
+              "(tests skipped), vs `python -c pass`", ms(push["push"]), ms(push["pass"]),
+              f"{push['push'] - push['pass']:+.1f} ms")
+    return table
+
+
+# --- explain: what a blocked commit costs ---------------------------------------------------------
+
+
+def section_explain(bench: Bench) -> Table:
+    """Two files on main's head that both add a column to the same table: with one staged
+    the commit passes, with both it is blocked (heads, the picture, the overlap read)."""
+    table = Table("explain: a blocked commit vs a healthy one, 1,000 revisions")
+    repo = bench.work("explain")
+    head = bench.heads[1000]
+    same = "    op.add_column('t1', sa.Column('email', sa.String()))"
+    versions = repo / "migrations" / "versions"
+    mine, theirs = versions / "f00dfeed0001_mine.py", versions / "be5e1ec70002_theirs.py"
+    mine.write_text(revision_text("f00dfeed0001", head, 1000, False, same))
+    theirs.write_text(revision_text("be5e1ec70002", head, 1001, True, same))
+    git(repo, "add", str(mine))
+    cmd = PRE_COMMIT
+    env = hook_env(repo, NO_COLOR="1")
+
+    def healthy() -> float:
+        git(repo, "reset", "-q", "--", str(theirs))
+        return run(cmd, repo, env)
+
+    def blocked() -> float:
+        git(repo, "add", str(theirs))
+        return run(cmd, repo, env, expect=1)
+
+    hook = side_by_side(bench.runs, {"healthy": healthy, "blocked": blocked})
+    ratio = hook["blocked"] / hook["healthy"]
+    table.row("pre-commit hook: blocked commit (heads, picture, overlap read) vs healthy commit",
+              ms(hook["blocked"]), ms(hook["healthy"]), f"{ratio:.2f}x",
+              f"≤ {GOAL_EXPLAIN:g}x", ratio <= GOAL_EXPLAIN)
+    git(repo, "add", str(theirs))  # the fork staged, whichever probe ran last
+    table.row("of which the picture and the overlap read, in-process",
+              ms(explain_in_process(repo, bench.runs)))
+    table.row("drawing 10,000 revisions as lanes, in-process", ms(draw_10k()))
+    return table
+
+
+def explain_in_process(repo: Path, runs: int) -> float:
+    from hooks_manager import explain
+    from hooks_manager.check import check_projects
+    from hooks_manager.sources import Index
+    from hooks_manager.workspace import load_workspace
+
+    ws = load_workspace(str(repo))
+    settings, projects = ws.settings, ws.require_projects()
+    times = []
+    for _ in range(runs):
+        reports = check_projects(projects, Index(str(repo)), settings)
+        explain._FACTS.clear()  # what one hook process meets: nothing explained yet
+        explain._READ.clear()
+        start = time.perf_counter()
+        explain.block_lines(reports[0])
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def draw_10k() -> float:
+    from hooks_manager import drawing
+    from hooks_manager.graph import Record
+
+    records = [Record("r0", ())]
+    for i in range(1, 10_000):
+        down = (f"r{i - 1}", f"r{i - 3}") if i % 25 == 0 and i > 3 else (f"r{i - 1}",)
+        records.append(Record(f"r{i}", down))
+    start = time.perf_counter()
+    drawing.text(records, ["r9999"], keep=10**9)
+    return (time.perf_counter() - start) * 1000
+
+
+# --- ci, server, siblings: the guards off the developer's machine ---------------------------------
+
+
+def section_ci(bench: Bench) -> Table:
+    table = Table("ci: a fresh depth-1 clone of a pull request, 1,000 revisions")
+    origin = bench.origin(1000)
+    # No cache: a CI job starts from nothing; hookman fetches the base and deepens by itself.
+    times = side_by_side(bench.runs, {
+        "ci": bench.scratch.cold(origin, [HOOKMAN, "ci", "--against", "origin/main"], depth=1,
+                                 env=user_env(HOOKMAN_NO_CACHE="1")),
+        "alembic": bench.scratch.cold(origin, [ALEMBIC, "heads"], depth=1),
+    }, warm_up=False)
+    at_least(table, "`hookman ci --against origin/main` (fetch + deepen + check) vs "
+             "`alembic heads`, each on its own fresh depth-1 clone", ms(times["ci"]),
+             ms(times["alembic"]), times["alembic"] / times["ci"], None)
+    return table
+
+
+def section_server(bench: Bench) -> Table:
+    table = Table("server: a 1,000-revision push received by a bare repository")
+    source = bench.work("server")
+
+    def push(guarded: bool) -> Probe:
+        def probe() -> float:
+            bare = bench.scratch.place("bare")
+            git(bench.tmp, "init", "-q", "--bare", "-b", "main", str(bare))
+            if guarded:
+                run([HOOKMAN, "install", "--server"], bare)
+            try:
+                return run(["git", "push", "-q", "--no-verify", str(bare), "main"], source)
+            finally:
+                shutil.rmtree(bare)
+        return probe
+
+    times = alternate(bench.runs, {"guarded": push(True), "plain": push(False)}, warm_up=False)
+    guarded, plain = statistics.median(times["guarded"]), statistics.median(times["plain"])
+    table.row("push into a new bare repository: pre-receive guard (`hookman install --server`) "
+              "vs no hook", ms(guarded), ms(plain), f"{guarded / plain:.2f}x, "
+              f"{added(times, 'guarded', 'plain'):+.1f} ms")
+    return table
+
+
+def section_siblings(bench: Bench) -> Table:
+    table = Table("siblings: `hookman siblings` over 500 remote branches, 1,000 revisions")
+    repo = bench.work("siblings", branch="feature")
+    head = bench.heads[1000]
+    tip = git(repo, "rev-parse", "origin/main")
+    shas = []
+    for k in range(10):  # ten teammates' branches, each adding a revision on main's head
+        git(repo, "checkout", "-q", "-B", f"mate{k}", tip)
+        rev = f"abcabc{k:06d}"
+        (repo / "migrations" / "versions" / f"{rev}_mate.py").write_text(
+            revision_text(rev, head, 5000 + k, False))
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "--no-verify", "-m", f"mate {k}")
+        shas.append(git(repo, "rev-parse", "HEAD"))
+    git(repo, "checkout", "-q", "feature")
+    # Every fifth branch carries a teammate's revision; the rest sit at main's tip.
+    refs = "".join(f"create refs/remotes/origin/team/b{i:03} "
+                   f"{shas[i % 10] if i % 5 == 0 else tip}\n" for i in range(500))
+    subprocess.run(["git", "update-ref", "--stdin"], cwd=repo, input=refs.encode(), check=True)
+    cmd = [HOOKMAN, "siblings"]
+    times = side_by_side(bench.runs, {
+        "cold": lambda: run(cmd, repo, user_env(HOOKMAN_NO_CACHE="1")),
+        "warm": lambda: run(cmd, repo),
+    })
+    table.row("`hookman siblings`: warm (cache kept) vs cold (HOOKMAN_NO_CACHE=1)",
+              ms(times["warm"]), ms(times["cold"]), f"{times['cold'] / times['warm']:.1f}x")
+    return table
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+SECTIONS = ("check", "commit", "explain", "ci", "server", "siblings")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="5 runs per figure, and 1,000 revisions unless --sizes says")
-    parser.add_argument("--sizes", help="comma-separated revision counts "
+    parser.add_argument("--sizes", help="comma-separated revision counts for `check` "
                         "(default 100,1000,10000; the goals need 1000, the ratio 10000 too)")
     parser.add_argument("--runs", type=int, help="runs per figure (default 21, --quick 5)")
+    parser.add_argument("--only", help=f"comma-separated sections (default all: "
+                        f"{','.join(SECTIONS)})")
     args = parser.parse_args()
     runs = args.runs or (5 if args.quick else 21)
-    sizes = [int(s) for s in (args.sizes or ("1000" if args.quick else "100,1000,10000"))
-             .split(",")]
+    try:
+        sizes = [int(s) for s in (args.sizes or ("1000" if args.quick else "100,1000,10000"))
+                 .split(",")]
+    except ValueError:
+        parser.error(f"--sizes {args.sizes!r}: give revision counts separated by commas")
+    only = [s.strip() for s in (args.only or ",".join(SECTIONS)).split(",") if s.strip()]
+    unknown = [s for s in only if s not in SECTIONS]
+    if unknown or not only:
+        parser.error(f"--only {args.only!r}: sections are {', '.join(SECTIONS)}")
     import hooks_manager
 
     subprocess.run([PY, "-m", "compileall", "-q", str(Path(hooks_manager.__file__).parent)],
                    check=True, capture_output=True)
-    print(f"hookman bench: {runs} runs per figure ({max(3, runs // 3)} at 10,000 revisions), "
-          "medians, commands alternated; whole-process wall ms\n")
+    print(f"hookman bench: {runs} runs per figure ({runs_for(10000, runs)} at 10,000 revisions), "
+          "medians, commands alternated; whole-process wall ms unless a row says in-process; "
+          f"{os.cpu_count()} cores", flush=True)
     with tempfile.TemporaryDirectory(prefix="hookman-bench-") as tmp:
-        return report(Path(tmp), sizes, runs)
-
-
-def report(tmp: Path, sizes: list[int], runs: int) -> int:
-    scratch = Scratch(tmp)
-    origins: dict[int, Path] = {}
-    rows: dict[int, dict[str, float]] = {}
-    print("| revisions | python -c pass | warm: hookman check | alembic heads | alembic / "
-          "hookman | cold: hookman check | check --against | alembic heads | alembic / check "
-          "| alembic / --against |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for size in sizes:
-        origins[size] = tmp / f"h{size}"
-        make_repo(origins[size], size)
-        r = rows[size] = bench_size(origins[size], scratch, runs_for(size, runs))
-        print(f"| {size:,} | {r['warm pass']:.1f} | {r['warm check']:.1f} | "
-              f"{r['warm alembic']:.1f} | {r['warm alembic'] / r['warm check']:.1f}x | "
-              f"{r['cold check']:.1f} | {r['cold against']:.1f} | {r['cold alembic']:.1f} | "
-              f"{r['cold alembic'] / r['cold check']:.1f}x | "
-              f"{r['cold alembic'] / r['cold against']:.1f}x |", flush=True)
-    print()
-    added = ratio = None
-    if 1000 in sizes:
-        work = clone(origins[1000], tmp / "h1000-work", branch="main")
-        added = bench_commit_hook(work, runs)
-        print(f"- pre-commit, 1,000 revisions: `git commit` with hookman's hook installed takes "
-              f"{added:+.1f} ms over `git commit --no-verify` (paired, median of differences)")
-        hook = bench_hook_settings(work, runs)
-        print(f"- the pre-commit hook's process alone: {hook['cached']:.1f} ms with the parsed "
-              f"settings cached, {hook['parsed']:.1f} ms parsing pyproject.toml every run "
-              f"(`python -c pass`: {hook['pass']:.1f} ms)")
-        git(work, "checkout", "-q", "feature")
-        push = bench_pre_push(work, runs)
-        print(f"- pre-push of a branch adding one revision, predicted against origin/main "
-              f"(tests skipped): {push['push']:.1f} ms ({push['push'] - push['pass']:+.1f} ms "
-              "over `python -c pass`)", flush=True)
-    if 1000 in sizes and 10000 in sizes:
-        lin = linearity(origins, scratch, runs_for(10000, runs))
-        small, large = lin["1000"] - lin["pass"], lin["10000"] - lin["pass"]
-        ratio = large / small
-        print(f"- cold `hookman check` beyond `python -c pass`, 10,000 vs 1,000 revisions "
-              f"(fresh clones, alternated): {large:.1f} / {small:.1f} ms = {ratio:.1f}x")
-    at = rows.get(1000)
-    goals = Goals()
-    goals.at_most("pre-commit hook's added cost to `git commit`, 1,000 revisions", added,
-                  GOAL_HOOK_MS, " ms")
-    goals.at_least("warm: `alembic heads` / `hookman check`, 1,000",
-                   quotient(at, "warm alembic", "warm check"), GOAL_WARM, "x")
-    goals.at_least("cold: `alembic heads` / `hookman check --against origin/main`, 1,000",
-                   quotient(at, "cold alembic", "cold against"), GOAL_COLD_AGAINST, "x")
-    goals.at_least("cold: `alembic heads` / `hookman check`, 1,000",
-                   quotient(at, "cold alembic", "cold check"), GOAL_COLD, "x")
-    goals.at_most("cold cost 10,000 / 1,000 revisions", ratio, GOAL_LINEAR, "x")
-    print("\n| goal | target | this run | |\n|---|---|---:|---|")
-    print("\n".join(goals.lines))
+        bench = Bench(Path(tmp), runs)
+        missed = 0
+        for name in only:
+            started = time.perf_counter()
+            table = section_check(bench, sizes) if name == "check" else {
+                "commit": section_commit, "explain": section_explain, "ci": section_ci,
+                "server": section_server, "siblings": section_siblings}[name](bench)
+            table.print()
+            print(f"\n({name}: {time.perf_counter() - started:.0f} s)", file=sys.stderr,
+                  flush=True)
+            missed += table.missed
+    print(f"\n{'every goal met' if not missed else f'{missed} goal(s) NOT MET'}")
     return 0
-
-
-def quotient(row: dict[str, float] | None, top: str, bottom: str) -> float | None:
-    return None if row is None else row[top] / row[bottom]
 
 
 def runs_for(size: int, runs: int) -> int:
