@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from hooks_manager.hook import say
+from hooks_manager.output import say
 
 PREVIOUS_SUFFIX = ".hookman-prev"
 # Set, for the kept hook's run, to the path being run: if that hook calls back into hookman

@@ -250,7 +250,7 @@ def merge_command(
     """`hookman merge`: the fix by hand. Asks first at a terminal (unless --yes); never asks
     under CI or without a terminal. Every refusal comes before anything is written."""
     from hooks_manager.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, GitError
-    from hooks_manager.main import select_project
+    from hooks_manager.selection import select_project
     from hooks_manager.sources import find_root
     from hooks_manager.workspace import load_workspace
 

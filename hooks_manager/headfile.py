@@ -223,7 +223,7 @@ def heads_command(
     project holding that file, wherever alembic was run from."""
     from hooks_manager.check import check_project
     from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS
-    from hooks_manager.main import select_project
+    from hooks_manager.selection import select_project
     from hooks_manager.sources import WorkTree, find_root
 
     start = os.path.dirname(os.path.abspath(revision_file)) if revision_file else os.getcwd()

@@ -115,7 +115,7 @@ def framework(args: list[str]) -> int:
 
 
 def _default_upstream(root: str, remote: str) -> str | None:
-    from hooks_manager.prepush import _default_branch
+    from hooks_manager.refs import default_branch
 
-    known = _default_branch(root, remote)
+    known = default_branch(root, remote)
     return known.name if known else None

@@ -18,7 +18,7 @@ from hooks_manager.graph import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from hooks_manager.prepush import PushedRef
+    from hooks_manager.refs import PushedRef
 
 Listing = dict[str, str]  # path (under the version folder's rel) -> blob id
 
@@ -316,7 +316,7 @@ def siblings_command(args: list[str]) -> int:
     import json
 
     from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS, HookmanError
-    from hooks_manager.main import _print_out
+    from hooks_manager.output import print_out
     from hooks_manager.sources import find_root
 
     options: dict[str, str] = {}
@@ -346,7 +346,7 @@ def siblings_command(args: list[str]) -> int:
     rev = options.get("rev", "HEAD")
     found = find_siblings(root, projects, rev, upstream, _own_tracking(root, rev))
     if want_json:
-        _print_out(json.dumps({"schema": 1, "rev": rev, "upstream": upstream,
+        print_out(json.dumps({"schema": 1, "rev": rev, "upstream": upstream,
                                "siblings": [s.as_json() for s in found]}, indent=2))
     else:
         lines = [f"hookman: {s.text()}" for s in found] or [
@@ -355,14 +355,14 @@ def siblings_command(args: list[str]) -> int:
         if upstream is None:
             lines.append("hookman: note: no upstream known, so every revision of "
                          f"{rev} counts as new (set upstream in [tool.hookman])")
-        _print_out("\n".join(lines))
+        print_out("\n".join(lines))
     return EXIT_PROBLEMS if found and settings.siblings == "block" else EXIT_OK
 
 
 def _default_upstream(root: str, remote: str) -> str | None:
-    from hooks_manager.prepush import _default_branch
+    from hooks_manager.refs import default_branch
 
-    known = _default_branch(root, remote)
+    known = default_branch(root, remote)
     return known.name if known else None
 
 
@@ -396,7 +396,7 @@ def prepush_siblings(root: str, projects: list[Project], refs: list[PushedRef],
     """pre-push's sibling lines for every pushed branch; True when ``mode`` is "block" and a
     collision was found (the push stops). A failure to look is said, never fatal."""
     from hooks_manager.errors import HookmanError
-    from hooks_manager.hook import say
+    from hooks_manager.output import say
 
     if mode == "off":
         return False
