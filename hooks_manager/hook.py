@@ -13,7 +13,8 @@ from hooks_manager.config import HOOK_TYPES
 from hooks_manager.errors import EXIT_CANNOT_CHECK, EXIT_OK, EXIT_PROBLEMS
 from hooks_manager.hookrun import HookRun, skipped, turned_off
 from hooks_manager.output import say
-from hooks_manager.sources import Index, WorkTree, find_root, in_progress
+from hooks_manager.repo import find_root, in_progress
+from hooks_manager.sources import Index, WorkTree
 from hooks_manager.workspace import load_workspace
 
 # `collections.abc` loads the whole collections package (~2 ms); the name is for type checkers.

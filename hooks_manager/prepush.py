@@ -15,7 +15,8 @@ from hooks_manager.hookrun import HookRun, skipped
 from hooks_manager.output import say
 from hooks_manager.pushreads import GitReads, SharedCommit, SharedMerge
 from hooks_manager.refs import PushedRef, RefOutcome, Upstream, default_branch
-from hooks_manager.sources import ZERO_SHA, merge_base
+from hooks_manager.repo import commit_sha, merge_base
+from hooks_manager.sources import ZERO_SHA
 
 
 def parse_refs(stdin: bytes) -> list[PushedRef]:
@@ -186,13 +187,12 @@ def find_upstream(run: HookRun, remote: str) -> Upstream | None:
         fetch(run.root, remote, name, run.settings.fetch_timeout)
     elif known is not None:
         return known  # for-each-ref gave its sha already
-    result = proc.run(["git", "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"],
-                      run.root)
-    if result.code:
+    sha = commit_sha(run.root, name)
+    if sha is None:
         say(f"hookman: warning: upstream {name!r} is not known in this clone; checking the "
             "pushed refs alone (fix upstream in [tool.hookman], or git fetch)")
         return None
-    return Upstream(name, result.out.decode().strip())
+    return Upstream(name, sha)
 
 
 def _knows_branches_of(root: str, remote: str) -> bool:

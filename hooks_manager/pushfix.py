@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shlex
 
-from hooks_manager import fixcmd, proc
+from hooks_manager import fixcmd, proc, repo
 from hooks_manager.check import ProjectReport
 from hooks_manager.config import Project
 from hooks_manager.errors import EXIT_INTERRUPTED, EXIT_PROBLEMS, MergeError
@@ -326,6 +326,4 @@ def _other_errors(outcome: RefOutcome) -> bool:
 
 
 def _head(root: str) -> tuple[str, str | None]:
-    sha = proc.run(["git", "rev-parse", "-q", "--verify", "HEAD"], root).out.decode().strip()
-    branch = proc.run(["git", "symbolic-ref", "-q", "--short", "HEAD"], root)
-    return sha, (branch.out.decode().strip() or None) if branch.code == 0 else None
+    return repo.head_sha(root), repo.current_branch(root)

@@ -23,7 +23,7 @@ from hooks_manager import proc
 from hooks_manager.config import Project, Settings
 from hooks_manager.errors import MergeError
 from hooks_manager.graph import Record, ancestors
-from hooks_manager.sources import git_dir, in_progress
+from hooks_manager.repo import git_dir, in_progress
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -603,8 +603,8 @@ def rebase_command(
     """`hookman rebase`: plan every forked project, say what will change, (ask,) write,
     verify, then stage the files (or commit them with --commit)."""
     from hooks_manager.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, GitError
+    from hooks_manager.repo import find_root
     from hooks_manager.selection import select_project
-    from hooks_manager.sources import find_root
 
     root = find_root(os.getcwd())
     if root is None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 
 from hooks_manager.errors import HookmanError
-from hooks_manager.sources import Commit, Index, PredictedMerge, Source, WorkTree, find_root
+from hooks_manager.repo import find_root
+from hooks_manager.sources import Commit, Index, PredictedMerge, Source, WorkTree
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -15,6 +15,7 @@ import os
 from hooks_manager import proc
 from hooks_manager.config import Project
 from hooks_manager.graph import Record
+from hooks_manager.repo import current_branch
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ class Scanner:
 
     def __init__(self, root: str) -> None:
         from hooks_manager.cache import cache_for
-        from hooks_manager.sources import git_dir
+        from hooks_manager.repo import git_dir
 
         self.root = root
         folder = git_dir(root)
@@ -317,7 +318,7 @@ def siblings_command(args: list[str]) -> int:
 
     from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS, HookmanError
     from hooks_manager.output import print_out
-    from hooks_manager.sources import find_root
+    from hooks_manager.repo import find_root
 
     options: dict[str, str] = {}
     want_json = False
@@ -371,9 +372,8 @@ def _own_tracking(root: str, rev: str) -> set[str]:
     result = proc.run(["git", "rev-parse", "--abbrev-ref", "--symbolic-full-name",
                        "@{upstream}" if rev == "HEAD" else f"{rev}@{{upstream}}"], root)
     names = {result.out.decode().strip()} if result.code == 0 else set()
-    branch = proc.run(["git", "symbolic-ref", "-q", "--short", "HEAD"], root)
-    if branch.code == 0 and rev == "HEAD":
-        short = branch.out.decode().strip()
+    short = current_branch(root)
+    if short is not None and rev == "HEAD":
         names |= {n for n, _ in _remote_branches(root) if n.split("/", 1)[-1] == short}
     return names
 

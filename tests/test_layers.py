@@ -25,8 +25,8 @@ PACKAGE = Path(hooks_manager.__file__).parent
 LAYERS: list[tuple[str, set[str]]] = [
     ("base: errors, the pure graph, text safety, switches",
      {"__init__", "errors", "graph", "textsafe", "flags", "fixcmd"}),
-    ("bytes, caches, processes, output",
-     {"scan", "cache", "memo", "proc", "netgit", "output", "guard", "drawing", "overlaps",
+    ("bytes, caches, processes, git queries, output",
+     {"scan", "cache", "memo", "proc", "repo", "netgit", "output", "guard", "drawing", "overlaps",
       "shims", "prompts"}),
     ("sources and outside tools",
      {"sources", "pushreads", "gitops", "testrun", "fixlock", "owned", "masking"}),
