@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from hooks_manager.hook import say
+from hooks_manager.output import say
 
 PREVIOUS_SUFFIX = ".hookman-prev"
 # Set, for the kept hook's run, to the path being run: if that hook calls back into hookman
@@ -21,10 +21,9 @@ _SH_SHEBANGS = (b"#!/bin/sh", b"#!/usr/bin/env sh")
 
 def hooks_dir_of(root: str) -> str | None:
     """The folder git reads hooks from (core.hooksPath and linked worktrees applied)."""
-    from hooks_manager import proc
+    from hooks_manager.repo import absolute_git_path
 
-    result = proc.run(["git", "rev-parse", "--path-format=absolute", "--git-path", "hooks"], root)
-    return result.out.decode().strip() if result.code == 0 else None
+    return absolute_git_path(root, "--git-path", "hooks")
 
 
 def previous_path(hooks_dir: str, hook_type: str) -> str:
@@ -68,6 +67,8 @@ def _command(previous: str, called_as: str, args: list[str], env: dict[str, str]
 
 
 def _run(command: list[str], stdin: bytes, env: dict[str, str], previous: str) -> int:
+    # subprocess, not proc.py: someone else's hook inherits our stdout, stderr and terminal
+    # (it may prompt), and an exec format error must fall back to sh as git does.
     import errno
     import subprocess
 

@@ -14,6 +14,7 @@ import os
 
 from hooks_manager import netgit, proc
 from hooks_manager.errors import EXIT_CANNOT_CHECK, EXIT_OK, EXIT_PROBLEMS, GitError, HookmanError
+from hooks_manager.repo import commit_sha
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -209,11 +210,6 @@ class Base:
         self.merge_base = merge_base
 
 
-def _commit_sha(root: str, rev: str) -> str | None:
-    result = proc.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], root)
-    return result.out.decode().strip() if result.code == 0 else None
-
-
 def is_shallow(root: str) -> bool:
     return proc.git(root, "rev-parse", "--is-shallow-repository").strip() == b"true"
 
@@ -269,7 +265,7 @@ def obtain_base(root: str, target: Target, fetcher: Fetcher, head: str) -> Base 
 
 
 def _exact(root: str, rev: str, fetcher: Fetcher, depth: dict[str, int]) -> tuple[str, str] | None:
-    sha = _commit_sha(root, rev)
+    sha = commit_sha(root, rev)
     if sha is not None:
         return rev, sha
     if "/" in rev:
@@ -279,7 +275,7 @@ def _exact(root: str, rev: str, fetcher: Fetcher, depth: dict[str, int]) -> tupl
                                 **depth)
             if got.ok:
                 fetcher.notes.append(f"fetched {rev} from {remote} ({got.seconds:.1f} s)")
-                sha = _commit_sha(root, rev)
+                sha = commit_sha(root, rev)
                 return (rev, sha) if sha else None
             fetcher.notes.append(f"git fetch {remote} {branch} failed: {got.reason}")
             return None
@@ -288,7 +284,7 @@ def _exact(root: str, rev: str, fetcher: Fetcher, depth: dict[str, int]) -> tupl
         fetcher.notes.append(f"git fetch {fetcher.remote} {rev} failed: {got.reason}")
         return None
     fetcher.notes.append(f"fetched {_short(rev)} from {fetcher.remote} ({got.seconds:.1f} s)")
-    sha = _commit_sha(root, rev)
+    sha = commit_sha(root, rev)
     return (rev, sha) if sha else None
 
 
@@ -298,7 +294,7 @@ def _fresh_branch(root: str, target: Target, fetcher: Fetcher,
     tracking = f"{fetcher.remote}/{branch}"
     got = fetcher.fetch([f"+refs/heads/{branch}:refs/remotes/{tracking}"], **depth)
     if got.ok:
-        sha = _commit_sha(root, f"refs/remotes/{tracking}")
+        sha = commit_sha(root, f"refs/remotes/{tracking}")
         if sha:
             fetcher.notes.append(f"fetched {tracking}: its tip is {sha[:12]} "
                                  f"({got.seconds:.1f} s)")
@@ -310,7 +306,7 @@ def _fresh_branch(root: str, target: Target, fetcher: Fetcher,
             fetcher.notes.append(f"falling back to the event's base {_short(found[1])}; commits "
                                  f"that landed on {branch} since the event are not seen")
             return found[1], found[1]
-    sha = _commit_sha(root, f"refs/remotes/{tracking}")
+    sha = commit_sha(root, f"refs/remotes/{tracking}")
     if sha:
         fetcher.notes.append(f"falling back to {tracking} as this clone has it ({sha[:12]}); "
                              "it may be older than the branch is now")
@@ -325,7 +321,7 @@ _DEEPEN_STEPS = (50, 200, 1000)
 
 
 def _merge_base(root: str, head: str, sha: str, fetcher: Fetcher, shallow: bool) -> str | None:
-    from hooks_manager.sources import merge_base
+    from hooks_manager.repo import merge_base
 
     found = merge_base(root, head, sha)
     if found is not None or not shallow:
@@ -386,13 +382,13 @@ def run_ci(root: str, options: dict[str, str | bool],
            env: dict[str, str] | None = None) -> CiResult:
     from hooks_manager.at_commit import load_at_commit
     from hooks_manager.check import check_projects
-    from hooks_manager.main import select_project
     from hooks_manager.pushreads import GitReads, SharedCommit, SharedMerge
+    from hooks_manager.selection import select_project
 
     env = dict(os.environ) if env is None else env
     against = options.get("against")
     target = detect_target(env, against if isinstance(against, str) else None)
-    head = _commit_sha(root, "HEAD")
+    head = commit_sha(root, "HEAD")
     if head is None:
         raise NotChecked("not checked: HEAD is not a commit in this checkout")
     timeout = _timeout(options)
@@ -433,7 +429,7 @@ def _timeout(options: dict[str, str | bool]) -> float:
 def ci_command(options: dict[str, str | bool]) -> int:
     """`hookman ci`: exit 0 healthy, 1 problems, 2 not checked (the reason printed)."""
     from hooks_manager import ci_output
-    from hooks_manager.sources import find_root
+    from hooks_manager.repo import find_root
 
     root = find_root(os.getcwd())
     if root is None:

@@ -9,22 +9,25 @@ import os
 import sys
 
 from hooks_manager.check import ProjectReport
-from hooks_manager.ci import CiResult, NotChecked
 from hooks_manager.errors import GitError
 from hooks_manager.graph import ERROR, Problem, Record, fork_points
 from hooks_manager.report import render_json, render_text
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hooks_manager.ci import CiResult, NotChecked
 
 GITHUB_ANNOTATIONS_PER_STEP = 10  # GitHub shows at most 10 error annotations per step
 DEFAULT_GITLAB_REPORT = "gl-code-quality-report.json"
 
 
 def _print(text: str, err: bool = False) -> None:
-    from hooks_manager.main import _print_out
+    from hooks_manager.output import print_out
 
     if err:
         print(text, file=sys.stderr, flush=True)
     else:
-        _print_out(text)
+        print_out(text)
 
 
 # --- text --------------------------------------------------------------------------------------

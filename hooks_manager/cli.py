@@ -22,7 +22,7 @@ app = typer.Typer(
 
 def run(args: list[str]) -> int:
     """Run the typer app on ``args`` and return its exit code."""
-    from hooks_manager.main import internal_error
+    from hooks_manager.guard import internal_error
 
     try:
         # Standalone mode: click prints usage errors itself (exit 2) and handles Exit/Abort.
@@ -91,7 +91,7 @@ def check(
     Exit codes: 0 healthy, 1 problems found, 2 cannot check (usage, configuration),
     3 internal error, 4 no alembic configuration found.
     """
-    from hooks_manager.main import check_command
+    from hooks_manager.checkcmd import check_command
 
     options: dict[str, str | bool] = {"staged": staged, "json": json, "quiet": quiet}
     for key, value in (("rev", rev), ("against", against), ("config", config),

@@ -106,7 +106,7 @@ def _environment(found: Findings) -> None:
     found.lines.append("environment:")
     found.note(f"PATH={os.environ.get('PATH', '')}")
     found.note(f"hookman on PATH: {shutil.which('hookman') or 'not found'}")
-    from hooks_manager.hook import turned_off
+    from hooks_manager.hookrun import turned_off
 
     if turned_off():
         found.note(f"HOOKMAN={os.environ['HOOKMAN']} is set: checks are off in this shell")

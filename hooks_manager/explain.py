@@ -237,19 +237,19 @@ def graph_command(options: dict[str, str | bool], say: Callable[[str], None]) ->
     from hooks_manager.check import check_projects
     from hooks_manager.errors import EXIT_OK, HookmanError
     from hooks_manager.graph import fork_points
-    from hooks_manager.main import _opt, _root_for, make_source, select_project
+    from hooks_manager.selection import make_source, opt, root_for, select_project
 
     fmt = str(options.get("format") or "text")
     if fmt not in FORMATS:
         raise HookmanError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}",
                            hint="hookman graph --format text|mermaid|dot")
-    root = _root_for(options)
+    root = root_for(options)
     from hooks_manager.workspace import load_workspace
 
     source = make_source(root, options)
-    ws = load_workspace(root, source, config=_opt(options, "config"),
-                        section=_opt(options, "name"))
-    projects = select_project(ws.require_projects(), _opt(options, "project"))
+    ws = load_workspace(root, source, config=opt(options, "config"),
+                        section=opt(options, "name"))
+    projects = select_project(ws.require_projects(), opt(options, "project"))
     reports = check_projects(projects, source, ws.settings)
     width, unicode, color = style(sys.stdout)
     for report in reports:

@@ -135,7 +135,7 @@ def plan_all(
 
 
 def _merging(root: str) -> bool:
-    from hooks_manager.sources import in_progress
+    from hooks_manager.repo import in_progress
 
     return any(marker == "MERGE_HEAD" for marker, _, _ in in_progress(root))
 
@@ -250,8 +250,8 @@ def merge_command(
     """`hookman merge`: the fix by hand. Asks first at a terminal (unless --yes); never asks
     under CI or without a terminal. Every refusal comes before anything is written."""
     from hooks_manager.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, GitError
-    from hooks_manager.main import select_project
-    from hooks_manager.sources import find_root
+    from hooks_manager.repo import find_root
+    from hooks_manager.selection import select_project
     from hooks_manager.workspace import load_workspace
 
     root = find_root(os.getcwd())

@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from hooks_manager import proc
 from hooks_manager.errors import MergeError
+from hooks_manager.repo import absolute_git_path
 
 # Long enough for a fix that is finishing (alembic's import and one commit take ~1 s here),
 # short enough that a push or a commit never hangs on a stuck one.
@@ -32,11 +32,8 @@ _UNREADABLE_GRACE = 5.0
 
 def lock_path(root: str) -> str | None:
     """The lock file of the repository holding ``root``, None outside git."""
-    result = proc.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"], root)
-    if result.code:
-        return None
-    common = result.out.decode(errors="surrogateescape").strip()
-    return os.path.join(common, "hookman", "fix.lock")
+    common = absolute_git_path(root, "--git-common-dir")
+    return None if common is None else os.path.join(common, "hookman", "fix.lock")
 
 
 def _wait_seconds() -> float:

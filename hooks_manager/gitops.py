@@ -15,7 +15,7 @@ import shlex
 import git
 
 from hooks_manager.errors import GitError, MergeError
-from hooks_manager.sources import in_progress
+from hooks_manager.repo import in_progress
 
 
 def open_repo(root: str) -> git.Repo:

@@ -190,7 +190,7 @@ def judge_reports(reports: list[ProjectReport], source: Source) -> None:
     forks, and the fork is already the reported problem."""
     if source.kind == "merge":
         return
-    from hooks_manager.sources import in_progress
+    from hooks_manager.repo import in_progress
 
     merging = any(marker == "MERGE_HEAD" for marker, _, _ in in_progress(source.root))
     for report in reports:
@@ -223,8 +223,9 @@ def heads_command(
     project holding that file, wherever alembic was run from."""
     from hooks_manager.check import check_project
     from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS
-    from hooks_manager.main import select_project
-    from hooks_manager.sources import WorkTree, find_root
+    from hooks_manager.repo import find_root
+    from hooks_manager.selection import select_project
+    from hooks_manager.sources import WorkTree
 
     start = os.path.dirname(os.path.abspath(revision_file)) if revision_file else os.getcwd()
     root = find_root(start) or os.getcwd()

@@ -9,42 +9,20 @@ from __future__ import annotations
 import os
 import sys
 
-from hooks_manager.config import HOOK_TYPES, Settings
+from hooks_manager.config import HOOK_TYPES
 from hooks_manager.errors import EXIT_CANNOT_CHECK, EXIT_OK, EXIT_PROBLEMS
-from hooks_manager.sources import Index, WorkTree, find_root, in_progress
-from hooks_manager.textsafe import lines
-from hooks_manager.workspace import Workspace, load_workspace
+from hooks_manager.hookrun import HookRun, skipped, turned_off
+from hooks_manager.output import say
+from hooks_manager.repo import find_root, in_progress
+from hooks_manager.sources import Index, WorkTree
+from hooks_manager.workspace import load_workspace
 
 # `collections.abc` loads the whole collections package (~2 ms); the name is for type checkers.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-
-class HookRun:
-    """Everything one hook invocation knows; steps read and fill it."""
-
-    __slots__ = ("args", "hook_type", "previous_code", "root", "settings", "stdin",
-                 "workspace")
-
-    def __init__(self, hook_type: str, args: list[str], stdin: bytes, root: str) -> None:
-        self.hook_type = hook_type
-        self.args = args  # git's own arguments to the hook (pre-push: remote name and URL)
-        self.stdin = stdin  # read once: pre-push's ref lines, also replayed to a chained hook
-        self.root = root
-        self.settings: Settings | None = None
-        self.workspace: Workspace | None = None  # settings from the work tree, always
-        self.previous_code = 0
-
-
-if TYPE_CHECKING:
     Step = Callable[[HookRun], int | None]
-
-
-def say(message: str) -> None:
-    # git shows a hook's stdout on stderr anyway; writing to stderr keeps the order intact.
-    # Messages carry repository text (ids, paths, names): no escape byte reaches the terminal.
-    print(lines(message), file=sys.stderr, flush=True)
 
 
 def run_hook(argv: list[str]) -> int:
@@ -97,13 +75,6 @@ def load(run: HookRun) -> int | None:
     return None
 
 
-def turned_off() -> bool:
-    from hooks_manager.flags import env_switch
-
-    # Only an explicit no-word turns hookman off: an unknown word must not skip checks.
-    return not env_switch("HOOKMAN", unset=True, other=True)
-
-
 def honour_off_switch(run: HookRun) -> int | None:
     """HOOKMAN=0 turns every check off, with a visible line, unless [tool.hookman] required
     names some: then only those run (`skipped` says which)."""
@@ -112,22 +83,6 @@ def honour_off_switch(run: HookRun) -> int | None:
         say(f"hookman: {run.hook_type} checks skipped (HOOKMAN={os.environ['HOOKMAN']})")
         return EXIT_OK
     return None
-
-
-def skipped(run: HookRun, check: str) -> bool:
-    """SKIP=alembic-heads,tests (pre-commit's convention) or HOOKMAN=0; refused for required
-    checks, and said out loud either way."""
-    assert run.settings is not None
-    names = {n.strip() for n in os.environ.get("SKIP", "").split(",")}
-    why = (f"SKIP={os.environ['SKIP']}" if check in names
-           else f"HOOKMAN={os.environ['HOOKMAN']}" if turned_off() else None)
-    if why is None:
-        return False
-    if check in run.settings.required:
-        say(f"hookman: {why} ignored for {check}: it is required in [tool.hookman]")
-        return False
-    say(f"hookman: {check} skipped ({why})")
-    return True
 
 
 def replaying(run: HookRun) -> int | None:

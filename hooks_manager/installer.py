@@ -497,21 +497,7 @@ def remember_test_command(root: str, command: str) -> str:
     new = data + sep + f"\n[tool.hookman]\n{line}\n".encode()
     if tomllib.loads(new.decode()).get("tool", {}).get("hookman") != {"test_command": command}:
         return by_hand
-    _replace_bytes(path, new)
+    from hooks_manager.writehook import replace_bytes
+
+    replace_bytes(path, new)
     return "written to a new [tool.hookman] table at the end of pyproject.toml"
-
-
-def _replace_bytes(path: str, data: bytes) -> None:
-    import tempfile
-
-    mode = os.stat(path).st_mode & 0o7777
-    fd, temp = tempfile.mkstemp(prefix=".pyproject-", dir=os.path.dirname(path))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.lexists(temp):
-            os.unlink(temp)
-        raise

@@ -42,6 +42,8 @@ def run_bounded(root: str, args: list[str], timeout: float = DEFAULT_TIMEOUT) ->
     import subprocess
     import time
 
+    # subprocess, not proc.py: a bound in time needs a timeout and the kill of git's whole
+    # process group (ssh, credential helpers), which proc's plain runner does not do.
     started = time.monotonic()
     try:
         child = subprocess.Popen(["git", "-C", root, *args], stdin=subprocess.DEVNULL,

@@ -59,8 +59,9 @@ def framework(args: list[str]) -> int:
     at pre-push (PRE_COMMIT_FROM_REF/TO_REF set) the pushed commit and its predicted merge
     with the upstream as this clone knows it. What the framework does not hand over is said."""
     from hooks_manager.check import check_projects
+    from hooks_manager.repo import find_root
     from hooks_manager.report import render_text
-    from hooks_manager.sources import Commit, Index, PredictedMerge, Source, find_root
+    from hooks_manager.sources import Commit, Index, PredictedMerge, Source
 
     if args:
         raise HookmanError(f"`hookman framework` takes no arguments (got {' '.join(args)})",
@@ -115,7 +116,7 @@ def framework(args: list[str]) -> int:
 
 
 def _default_upstream(root: str, remote: str) -> str | None:
-    from hooks_manager.prepush import _default_branch
+    from hooks_manager.refs import default_branch
 
-    known = _default_branch(root, remote)
+    known = default_branch(root, remote)
     return known.name if known else None

@@ -11,51 +11,12 @@ from hooks_manager import proc
 from hooks_manager.check import ProjectReport, check_projects
 from hooks_manager.config import Project
 from hooks_manager.errors import EXIT_PROBLEMS, EXIT_TESTS_FAILED
-from hooks_manager.hook import HookRun, say, skipped
+from hooks_manager.hookrun import HookRun, skipped
+from hooks_manager.output import say
 from hooks_manager.pushreads import GitReads, SharedCommit, SharedMerge
-from hooks_manager.sources import ZERO_SHA, merge_base
-
-
-class PushedRef:
-    """One of git's ref lines: `<local ref> <local sha> <remote ref> <remote sha>`."""
-
-    __slots__ = ("local_ref", "local_sha", "remote_ref", "remote_sha")
-
-    def __init__(self, local_ref: str, local_sha: str, remote_ref: str, remote_sha: str) -> None:
-        self.local_ref = local_ref
-        self.local_sha = local_sha
-        self.remote_ref = remote_ref
-        self.remote_sha = remote_sha
-
-    @property
-    def name(self) -> str:
-        return self.local_ref.removeprefix("refs/heads/")
-
-
-class Upstream:
-    """The branch the pushed refs will land on, as this clone knows it."""
-
-    __slots__ = ("name", "sha")
-
-    def __init__(self, name: str, sha: str) -> None:
-        self.name = name  # e.g. origin/main
-        self.sha = sha
-
-
-class RefOutcome:
-    """One ref's verdicts: its own history, and the prediction against the upstream."""
-
-    __slots__ = ("own", "predicted", "ref", "upstream")
-
-    def __init__(self, ref: PushedRef, upstream: Upstream | None) -> None:
-        self.ref = ref
-        self.upstream = upstream
-        self.own: list[ProjectReport] = []
-        self.predicted: list[ProjectReport] = []
-
-    @property
-    def ok(self) -> bool:
-        return all(r.verdict.ok for r in (*self.own, *self.predicted))
+from hooks_manager.refs import PushedRef, RefOutcome, Upstream, default_branch
+from hooks_manager.repo import commit_sha, merge_base
+from hooks_manager.sources import ZERO_SHA
 
 
 def parse_refs(stdin: bytes) -> list[PushedRef]:
@@ -211,7 +172,7 @@ def find_upstream(run: HookRun, remote: str) -> Upstream | None:
     """The `upstream` setting, else the remote's default branch as this clone knows it:
     refs/remotes/<remote>/HEAD, else <remote>/main, else <remote>/master."""
     assert run.settings is not None
-    known = None if run.settings.upstream else _default_branch(run.root, remote)
+    known = None if run.settings.upstream else default_branch(run.root, remote)
     name = run.settings.upstream or (known.name if known else None)
     if name is None:
         if _knows_branches_of(run.root, remote):
@@ -226,35 +187,17 @@ def find_upstream(run: HookRun, remote: str) -> Upstream | None:
         fetch(run.root, remote, name, run.settings.fetch_timeout)
     elif known is not None:
         return known  # for-each-ref gave its sha already
-    result = proc.run(["git", "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"],
-                      run.root)
-    if result.code:
+    sha = commit_sha(run.root, name)
+    if sha is None:
         say(f"hookman: warning: upstream {name!r} is not known in this clone; checking the "
             "pushed refs alone (fix upstream in [tool.hookman], or git fetch)")
         return None
-    return Upstream(name, result.out.decode().strip())
+    return Upstream(name, sha)
 
 
 def _knows_branches_of(root: str, remote: str) -> bool:
     result = proc.run(["git", "for-each-ref", "--count=1", f"refs/remotes/{remote}/"], root)
     return bool(result.out.strip())
-
-
-def _default_branch(root: str, remote: str) -> Upstream | None:
-    prefix = f"refs/remotes/{remote}/"
-    result = proc.run(["git", "for-each-ref", "--format=%(refname)%00%(symref)%00%(objectname)",
-                       f"{prefix}HEAD", f"{prefix}main", f"{prefix}master"], root)
-    found: dict[str, tuple[str, str]] = {}
-    for line in result.out.decode(errors="replace").splitlines():
-        ref, target, sha = line.split("\0")
-        found[ref] = (target, sha)
-    target, sha = found.get(f"{prefix}HEAD", ("", ""))
-    if target.startswith("refs/remotes/") and sha:
-        return Upstream(target.removeprefix("refs/remotes/"), sha)
-    for branch in ("main", "master"):
-        if f"{prefix}{branch}" in found:
-            return Upstream(f"{remote}/{branch}", found[f"{prefix}{branch}"][1])
-    return None
 
 
 def fetch(root: str, remote: str, upstream: str, timeout: float = 10.0) -> None:

@@ -1,9 +1,12 @@
-"""Every subprocess hookman starts goes through here.
+"""Every subprocess hookman starts goes through here, but for the two named below (and
+GitPython's own, behind gitops.py, for the fix's commit).
 
 git plumbing on the hook path is started with ``os.posix_spawnp`` and read with ``select``:
 ``import subprocess`` alone costs ~15 ms here (it pulls in locale, re, threading, signal),
 about what the whole pre-commit check may add to a commit. Everything else (test suites,
 tools that need a working directory or a terminal) uses subprocess, imported when needed.
+Two callers start processes themselves, each saying why: chain.py (someone else's hook, on
+our terminal) and netgit.py (a fetch bounded in time, its process group killed at the end).
 """
 
 from __future__ import annotations

@@ -11,16 +11,17 @@ from __future__ import annotations
 import os
 import shlex
 
-from hooks_manager import fixcmd, proc
+from hooks_manager import fixcmd, proc, repo
 from hooks_manager.check import ProjectReport
 from hooks_manager.config import Project
-from hooks_manager.errors import EXIT_INTERRUPTED, EXIT_PROBLEMS, EXIT_PUSH_AGAIN, MergeError
+from hooks_manager.errors import EXIT_INTERRUPTED, EXIT_PROBLEMS, MergeError
 from hooks_manager.fix import MergePlan, commit_message_for, details, fork_of, plan_merge
 from hooks_manager.fixcmd import Fix
 from hooks_manager.flags import env_switch
-from hooks_manager.hook import HookRun, say
-from hooks_manager.prepush import RefOutcome
+from hooks_manager.hookrun import HookRun
+from hooks_manager.output import say
 from hooks_manager.prompts import Prompter, ci_requested, open_prompter
+from hooks_manager.refs import RefOutcome, push_again
 from hooks_manager.sources import ZERO_SHA
 from hooks_manager.textsafe import shown
 
@@ -161,7 +162,7 @@ def fix_own(run: HookRun, outcome: RefOutcome) -> int:
         message = commit_message_for(plans)
         done = write_and_commit(run.root, plans, message, say)
     assert done.sha is not None
-    return _push_again(done.sha, message, done.paths)
+    return push_again(done.sha, message, done.paths)
 
 
 def fix_with_upstream(run: HookRun, outcome: RefOutcome, branch: str) -> int:
@@ -200,7 +201,7 @@ def _fix_with_upstream(run: HookRun, outcome: RefOutcome, branch: str) -> int:
         say(f"hookman: the merge of {upstream} was undone; {branch} is as it was")
         raise
     assert done.sha is not None
-    return _push_again(done.sha, message, done.paths)
+    return push_again(done.sha, message, done.paths)
 
 
 def _plans(run: HookRun, reports: list[ProjectReport], what: str) -> list[MergePlan]:
@@ -221,13 +222,6 @@ def _plans(run: HookRun, reports: list[ProjectReport], what: str) -> list[MergeP
                              hint="commit or stash them, then push again")
         plans.append(plan)
     return plans
-
-
-def _push_again(sha: str, message: str, paths: list[str]) -> int:
-    say(f"hookman: wrote {', '.join(paths)}")
-    say(f"hookman: committed {sha[:10]} {message} — run git push again (a commit made during "
-        "a push is not part of it)")
-    return EXIT_PUSH_AGAIN
 
 
 # --- no one to ask -----------------------------------------------------------------------------
@@ -332,6 +326,4 @@ def _other_errors(outcome: RefOutcome) -> bool:
 
 
 def _head(root: str) -> tuple[str, str | None]:
-    sha = proc.run(["git", "rev-parse", "-q", "--verify", "HEAD"], root).out.decode().strip()
-    branch = proc.run(["git", "symbolic-ref", "-q", "--short", "HEAD"], root)
-    return sha, (branch.out.decode().strip() or None) if branch.code == 0 else None
+    return repo.head_sha(root), repo.current_branch(root)

@@ -23,7 +23,7 @@ from hooks_manager import proc
 from hooks_manager.config import Project, Settings
 from hooks_manager.errors import MergeError
 from hooks_manager.graph import Record, ancestors
-from hooks_manager.sources import git_dir, in_progress
+from hooks_manager.repo import git_dir, in_progress
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from hooks_manager.check import ProjectReport
-    from hooks_manager.hook import HookRun
-    from hooks_manager.prepush import RefOutcome
+    from hooks_manager.hookrun import HookRun
+    from hooks_manager.refs import RefOutcome
 
     Say = Callable[[str], None]
 
@@ -271,9 +271,9 @@ def upstream_of(root: str, settings: Settings) -> str | None:
     holds *our* migration: taking it as the other side would swap the sides)."""
     if settings.upstream:
         return settings.upstream
-    from hooks_manager.prepush import _default_branch
+    from hooks_manager.refs import default_branch
 
-    known = _default_branch(root, "origin")
+    known = default_branch(root, "origin")
     if known is not None:
         return known.name
     tracked = _git_out(root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
@@ -603,8 +603,8 @@ def rebase_command(
     """`hookman rebase`: plan every forked project, say what will change, (ask,) write,
     verify, then stage the files (or commit them with --commit)."""
     from hooks_manager.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, GitError
-    from hooks_manager.main import select_project
-    from hooks_manager.sources import find_root
+    from hooks_manager.repo import find_root
+    from hooks_manager.selection import select_project
 
     root = find_root(os.getcwd())
     if root is None:
@@ -825,8 +825,8 @@ def fix_by_relink(run: HookRun, outcome: RefOutcome, branch: str, upstream_only:
     from hooks_manager import gitops
     from hooks_manager.fix import fork_of
     from hooks_manager.headfile import path_for
-    from hooks_manager.hook import say
-    from hooks_manager.pushfix import _push_again
+    from hooks_manager.output import say
+    from hooks_manager.refs import push_again
 
     assert run.settings is not None
     root = run.root
@@ -839,7 +839,7 @@ def fix_by_relink(run: HookRun, outcome: RefOutcome, branch: str, upstream_only:
         plans = [plan_relink(root, r.project, run.settings, onto=stays[r.project.name],
                              upstream=upstream) for r in forks]
         sha, message, paths = commit_relinks(root, plans, run.settings, say)
-        return _push_again(sha, message, paths)
+        return push_again(sha, message, paths)
     assert outcome.upstream is not None
     name = outcome.upstream.name
     if gitops.has_tracked_changes(root):
@@ -858,7 +858,7 @@ def fix_by_relink(run: HookRun, outcome: RefOutcome, branch: str, upstream_only:
         gitops.undo_commit(root, before)
         say(f"hookman: the merge of {name} was undone; {branch} is as it was")
         raise
-    return _push_again(sha, message, paths)
+    return push_again(sha, message, paths)
 
 
 def ci_line(upstream: str | None, remote: str, name: str) -> str:

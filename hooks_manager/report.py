@@ -46,7 +46,7 @@ def _origin(report: ProjectReport, path: str) -> str:
 
 
 def _merging(root: str) -> bool:
-    from hooks_manager.sources import in_progress
+    from hooks_manager.repo import in_progress
 
     return any(marker == "MERGE_HEAD" for marker, _, _ in in_progress(root))
 

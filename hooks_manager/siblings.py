@@ -15,10 +15,11 @@ import os
 from hooks_manager import proc
 from hooks_manager.config import Project
 from hooks_manager.graph import Record
+from hooks_manager.repo import current_branch
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from hooks_manager.prepush import PushedRef
+    from hooks_manager.refs import PushedRef
 
 Listing = dict[str, str]  # path (under the version folder's rel) -> blob id
 
@@ -138,7 +139,7 @@ class Scanner:
 
     def __init__(self, root: str) -> None:
         from hooks_manager.cache import cache_for
-        from hooks_manager.sources import git_dir
+        from hooks_manager.repo import git_dir
 
         self.root = root
         folder = git_dir(root)
@@ -316,8 +317,8 @@ def siblings_command(args: list[str]) -> int:
     import json
 
     from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS, HookmanError
-    from hooks_manager.main import _print_out
-    from hooks_manager.sources import find_root
+    from hooks_manager.output import print_out
+    from hooks_manager.repo import find_root
 
     options: dict[str, str] = {}
     want_json = False
@@ -346,7 +347,7 @@ def siblings_command(args: list[str]) -> int:
     rev = options.get("rev", "HEAD")
     found = find_siblings(root, projects, rev, upstream, _own_tracking(root, rev))
     if want_json:
-        _print_out(json.dumps({"schema": 1, "rev": rev, "upstream": upstream,
+        print_out(json.dumps({"schema": 1, "rev": rev, "upstream": upstream,
                                "siblings": [s.as_json() for s in found]}, indent=2))
     else:
         lines = [f"hookman: {s.text()}" for s in found] or [
@@ -355,14 +356,14 @@ def siblings_command(args: list[str]) -> int:
         if upstream is None:
             lines.append("hookman: note: no upstream known, so every revision of "
                          f"{rev} counts as new (set upstream in [tool.hookman])")
-        _print_out("\n".join(lines))
+        print_out("\n".join(lines))
     return EXIT_PROBLEMS if found and settings.siblings == "block" else EXIT_OK
 
 
 def _default_upstream(root: str, remote: str) -> str | None:
-    from hooks_manager.prepush import _default_branch
+    from hooks_manager.refs import default_branch
 
-    known = _default_branch(root, remote)
+    known = default_branch(root, remote)
     return known.name if known else None
 
 
@@ -371,9 +372,8 @@ def _own_tracking(root: str, rev: str) -> set[str]:
     result = proc.run(["git", "rev-parse", "--abbrev-ref", "--symbolic-full-name",
                        "@{upstream}" if rev == "HEAD" else f"{rev}@{{upstream}}"], root)
     names = {result.out.decode().strip()} if result.code == 0 else set()
-    branch = proc.run(["git", "symbolic-ref", "-q", "--short", "HEAD"], root)
-    if branch.code == 0 and rev == "HEAD":
-        short = branch.out.decode().strip()
+    short = current_branch(root)
+    if short is not None and rev == "HEAD":
         names |= {n for n, _ in _remote_branches(root) if n.split("/", 1)[-1] == short}
     return names
 
@@ -396,7 +396,7 @@ def prepush_siblings(root: str, projects: list[Project], refs: list[PushedRef],
     """pre-push's sibling lines for every pushed branch; True when ``mode`` is "block" and a
     collision was found (the push stops). A failure to look is said, never fatal."""
     from hooks_manager.errors import HookmanError
-    from hooks_manager.hook import say
+    from hooks_manager.output import say
 
     if mode == "off":
         return False

@@ -14,6 +14,7 @@ import os
 from hooks_manager.cache import Key, ScanCache, cache_for
 from hooks_manager.errors import ConfigError, GitError
 from hooks_manager.graph import WARNING, Problem, Record
+from hooks_manager.repo import git_dir, merge_base
 
 ZERO_SHA = "0" * 40
 
@@ -654,64 +655,3 @@ def three_way(
         if pick is not None:
             merged[path] = pick
     return merged, conflicts
-
-
-def merge_base(root: str, ours: str, theirs: str) -> str | None:
-    from hooks_manager import proc
-
-    result = proc.run(["git", "merge-base", ours, theirs], root)
-    if result.code == 1 and not result.err:
-        return None  # unrelated histories: nothing in common
-    if result.code:
-        raise GitError(f"cannot compare {ours} with {theirs}: "
-                       f"{result.err.decode(errors='replace').strip()}",
-                       hint="check that both names exist (git fetch may be needed)")
-    return result.out.decode().strip()
-
-
-def git_dir(root: str) -> str | None:
-    """The git folder of the work tree at ``root`` (a linked worktree's own one), if any."""
-    dot_git = os.path.join(root, ".git")
-    if os.path.isdir(dot_git):
-        return dot_git
-    if all(os.path.exists(os.path.join(root, name)) for name in ("HEAD", "objects", "refs")):
-        return root  # a bare repository (a server): the folder is the git folder
-    try:
-        with open(dot_git, encoding="utf-8") as handle:  # a linked worktree: "gitdir: <path>"
-            text = handle.read().strip()
-    except OSError:
-        return None
-    if text.startswith("gitdir:"):
-        return os.path.join(root, text[len("gitdir:"):].strip())
-    return None
-
-
-# What git can be in the middle of: (marker in the git folder, what it is, how to end it).
-IN_PROGRESS = (
-    ("MERGE_HEAD", "a merge is in progress", "finish it (git commit) or git merge --abort"),
-    ("rebase-merge", "a rebase is in progress", "finish it or git rebase --abort"),
-    ("rebase-apply", "a rebase (or git am) is in progress", "finish it or abort it"),
-    ("CHERRY_PICK_HEAD", "a cherry-pick is in progress", "finish it or git cherry-pick --abort"),
-    ("REVERT_HEAD", "a revert is in progress", "finish it or git revert --abort"),
-)
-
-
-def in_progress(root: str) -> list[tuple[str, str, str]]:
-    """The entries of IN_PROGRESS whose marker exists (a linked worktree has its own)."""
-    folder = git_dir(root)
-    if folder is None:
-        return []
-    return [item for item in IN_PROGRESS if os.path.exists(os.path.join(folder, item[0]))]
-
-
-def find_root(start: str) -> str | None:
-    """The work tree holding ``start`` (a `.git` folder, or file in a linked worktree)."""
-    path = os.path.abspath(start)
-    while True:
-        if os.path.exists(os.path.join(path, ".git")):
-            return path
-        parent = os.path.dirname(path)
-        if parent == path:
-            return None
-        path = parent
-

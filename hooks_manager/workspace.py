@@ -49,7 +49,8 @@ from hooks_manager.config import (
 from hooks_manager.errors import ConfigError, NoConfigError, NotCheckedError
 from hooks_manager.graph import Policy
 from hooks_manager.memo import memo_for
-from hooks_manager.sources import Source, WorkTree, git_dir
+from hooks_manager.repo import git_dir
+from hooks_manager.sources import Source, WorkTree
 
 TYPE_CHECKING = False  # typing costs an import on the hook path; the name is for type checkers
 if TYPE_CHECKING:

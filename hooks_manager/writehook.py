@@ -14,6 +14,7 @@ in the activated virtualenv), and the committed file holds no machine path.
 from __future__ import annotations
 
 import configparser
+import os
 import re
 
 TYPE_CHECKING = False
@@ -175,8 +176,6 @@ def head_file_setup(root: str, assume_yes: bool) -> list[str]:
 
 
 def _offer_hook(ini: str | None, prompter: Prompter) -> str:
-    from hooks_manager.installer import _replace_bytes
-
     if ini is None:
         return ("hookman: [tool.alembic] projects: add hookman to its post_write_hooks by hand "
                 "so alembic revision keeps the head file current:\n" + by_hand())
@@ -194,7 +193,7 @@ def _offer_hook(ini: str | None, prompter: Prompter) -> str:
     if not answer:
         return (f"hookman: {ini}: post_write_hooks not changed; without it run "
                 f"`hookman heads --write` after alembic revision, or add:\n{by_hand()}")
-    _replace_bytes(ini, new)
+    replace_bytes(ini, new)
     return f"hookman: {ini}: added hookman to [post_write_hooks] (lines added, none changed)"
 
 
@@ -202,10 +201,7 @@ def enable_in_pyproject(root: str) -> str:
     """Write `head_file = true` into pyproject.toml by adding one line (after the
     `[tool.hookman]` header, or a new table at the end); re-parsed before the file is
     replaced. "on ..." when written, else what to add by hand."""
-    import os
     import tomllib
-
-    from hooks_manager.installer import _replace_bytes
 
     path = os.path.join(root, "pyproject.toml")
     by_hand_line = "add `head_file = true` under [tool.hookman] in pyproject.toml"
@@ -235,5 +231,22 @@ def enable_in_pyproject(root: str) -> str:
     expected["tool"] = tool
     if after != expected:
         return f"not written: {by_hand_line}"
-    _replace_bytes(path, new)
+    replace_bytes(path, new)
     return "on (head_file = true written to pyproject.toml)"
+
+
+def replace_bytes(path: str, data: bytes) -> None:
+    """Replace a file's bytes at once (a temporary file renamed over it), keeping its mode."""
+    import tempfile
+
+    mode = os.stat(path).st_mode & 0o7777
+    fd, temp = tempfile.mkstemp(prefix=".pyproject-", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.lexists(temp):
+            os.unlink(temp)
+        raise

@@ -1,9 +1,13 @@
-"""The package's import graph, read from the source (ast; nothing is imported): layers without
-cycles, and function-level imports only where an import is too costly for the hook path.
+"""The package's import graph, read from the source (ast; nothing is imported): no cycle, every
+module in a layer, every import (at module level or inside a function) pointing to its own
+layer or a lower one, and each heavy library behind its one module.
 
-Today's exceptions are listed in KNOWN_CYCLES and KNOWN_LAZY. The lists may only shrink: a new
-cycle or a new function-level import fails, and so does an entry that is gone but still listed
-(delete it from the list). When both lists are empty they can go.
+Function-level imports stay where they buy speed: the healthy hook path and `hookman check`
+load only the modules they need, so a hook that finds nothing wrong never pays for the fix,
+the prompts, the report or a heavy library. Deferring an import must not hide a cycle,
+though, so a deferred import of one of hookman's own modules obeys the same rule as any
+other: it points down (or sideways, within its layer), never up. Deferred standard-library
+imports are a speed choice alone and cannot make a cycle; they are not listed here.
 """
 
 from __future__ import annotations
@@ -16,19 +20,28 @@ import hooks_manager
 
 PACKAGE = Path(hooks_manager.__file__).parent
 
-# Bottom to top. A module may import from its own layer or any layer below it, never above.
-# "__init__" is the package itself (the version).
+# Bottom to top. A module may import from its own layer or any layer below it, never above,
+# whether at module level or inside a function. "__init__" is the package itself (the version).
 LAYERS: list[tuple[str, set[str]]] = [
-    ("base: errors and the pure graph", {"__init__", "errors", "graph"}),
-    ("bytes, caches, processes", {"scan", "cache", "proc"}),
-    ("sources and outside tools", {"sources", "pushreads", "gitops", "prompts", "testrun",
-                                   "shims"}),
+    ("base: errors, the pure graph, text safety, switches",
+     {"__init__", "errors", "graph", "textsafe", "flags", "fixcmd"}),
+    ("bytes, caches, processes, git queries, output",
+     {"scan", "cache", "memo", "proc", "repo", "netgit", "output", "guard", "drawing", "overlaps",
+      "shims", "prompts"}),
+    ("sources and outside tools",
+     {"sources", "pushreads", "gitops", "testrun", "fixlock", "owned", "masking"}),
     # Projects and settings are read through the sources (at a commit, too), and alembic
     # itself needs a project.
-    ("projects and settings; alembic", {"config", "merge", "alembic_loader"}),
-    ("the check and its report", {"check", "report"}),
-    ("hooks, fixes, install", {"hook", "chain", "prepush", "pushfix", "fix", "installer",
-                               "doctor"}),
+    ("projects and settings; alembic",
+     {"config", "workspace", "at_commit", "selection", "entries", "merge", "alembic_loader",
+      "pyera", "hygiene"}),
+    ("the check, its explanation and its report",
+     {"check", "inherited", "explain", "headfile", "report", "ci_output"}),
+    # What a hook run and a push are, below everything that drives or fixes them.
+    ("hook and push state", {"hookrun", "refs", "chain"}),
+    ("fixes", {"fix", "relink", "pushfix"}),
+    ("hooks and checks", {"hook", "prepush", "siblings", "server", "ci", "offsite", "checkcmd"}),
+    ("install and diagnose", {"installer", "writehook", "doctor"}),
     ("entry points", {"main", "cli", "__main__"}),
 ]
 
@@ -40,68 +53,6 @@ HEAVY_OWNERS: dict[str, set[str]] = {
     "typer": {"cli"},
     "questionary": {"prompts"},
     "prompt_toolkit": {"prompts"},
-}
-# Importing one of those modules is importing its library: deferring it is the same deferral.
-WRAPPERS = set().union(*HEAVY_OWNERS.values())
-# Standard-library modules the hook path and `hookman check` do without on a healthy history,
-# because each costs milliseconds there (most pull in `re`, `collections` or `typing`).
-COSTLY_STDLIB = {"tomllib", "configparser", "json", "tempfile", "traceback", "shutil", "shlex",
-                 "ast", "subprocess", "importlib.machinery", "importlib.resources"}
-
-# Today's cycles through function-level imports (module names in cycle order, starting at the
-# alphabetically first). The refactor removes them; then this list is empty.
-KNOWN_CYCLES: set[tuple[str, ...]] = {
-    ("cli", "main"),
-    ("hook", "prepush"),
-    ("prepush", "pushfix"),
-    ("chain", "hook"),
-    ("cli", "fix", "main"),
-    ("hook", "prepush", "pushfix"),
-    ("fix", "main", "hook", "prepush", "pushfix"),
-    ("chain", "hook", "prepush", "pushfix", "fix", "main", "cli", "installer"),
-    ("chain", "hook", "prepush", "pushfix", "fix", "main", "cli", "doctor", "installer"),
-}
-
-# Today's function-level imports of anything but a heavy library (module, what it imports).
-KNOWN_LAZY: set[tuple[str, str]] = {
-    ("chain", "errno"),
-    ("chain", "proc"),
-    ("cli", "doctor"),
-    ("cli", "fix"),
-    ("cli", "installer"),
-    ("cli", "main"),
-    ("cli", "os"),
-    ("doctor", "check"),
-    ("doctor", "config"),
-    ("doctor", "sources"),
-    ("doctor", "testrun"),
-    ("fix", "config"),
-    ("fix", "errors"),
-    ("fix", "main"),
-    ("fix", "proc"),
-    ("fix", "report"),
-    ("fix", "sources"),
-    ("hook", "chain"),
-    ("hook", "check"),
-    ("hook", "prepush"),
-    ("hook", "report"),
-    ("installer", "config"),
-    ("installer", "errors"),
-    ("installer", "proc"),
-    ("installer", "testrun"),
-    ("main", "check"),
-    ("main", "config"),
-    ("main", "hook"),
-    ("main", "report"),
-    ("prepush", "pushfix"),
-    ("prepush", "report"),
-    ("prepush", "testrun"),
-    ("proc", "select"),
-    ("proc", "sys"),
-    ("pushfix", "fix"),
-    ("report", "sources"),
-    ("shims", "errors"),
-    ("sources", "proc"),
 }
 
 
@@ -193,39 +144,34 @@ def _internal_edges(module_level_only: bool) -> set[tuple[str, str]]:
             and (i.at_module_level or not module_level_only)}
 
 
-def _lazy_allowed(target: str) -> bool:
-    return (target.partition(".")[0] in HEAVY_OWNERS or target in WRAPPERS
-            or target in COSTLY_STDLIB)
-
-
-def _only_shrinks(found: set[object], known: set[object], what: str) -> None:
-    new, gone = sorted(map(str, found - known)), sorted(map(str, known - found))
-    assert not new, f"new {what} (not allowed): {new}"
-    assert not gone, f"{what} gone, delete from the known list in this test: {gone}"
+def _layer_of() -> dict[str, int]:
+    layer_of: dict[str, int] = {}
+    for index, (_, names) in enumerate(LAYERS):
+        for name in names:
+            assert name not in layer_of, f"{name} is in two layers"
+            layer_of[name] = index
+    return layer_of
 
 
 def test_the_reader_sees_the_package() -> None:
-    # The graph is read, not assumed: the entry points and their imports are all there.
+    # The graph is read, not assumed: the entry points and their imports are all there, at
+    # module level and inside functions.
     found = imports()
     assert {"main", "cli", "hook", "errors", "graph"} <= MODULES
     assert any(i.source == "main" and i.target == "errors" and i.at_module_level
                for i in found)
     assert any(i.source == "cli" and i.target == "typer" for i in found)
+    assert ("main", "hook") in _internal_edges(module_level_only=False)
+    assert ("main", "hook") not in _internal_edges(module_level_only=True)
 
 
 def test_no_cycle_among_module_level_imports() -> None:
     assert cycles(_internal_edges(module_level_only=True)) == set()
 
 
-def test_cycles_through_function_level_imports_only_go_away() -> None:
-    _only_shrinks(set(cycles(_internal_edges(module_level_only=False))), set(KNOWN_CYCLES),
-                  "import cycles")
-
-
-def test_function_level_imports_are_for_costly_modules_only() -> None:
-    found = {(i.source, i.target) for i in imports()
-             if not i.at_module_level and not _lazy_allowed(i.target)}
-    _only_shrinks(set(found), set(KNOWN_LAZY), "function-level imports")
+def test_no_cycle_even_through_function_level_imports() -> None:
+    found = cycles(_internal_edges(module_level_only=False))
+    assert found == set(), f"import cycles: {sorted(found)}"
 
 
 def test_each_heavy_library_lives_behind_its_module() -> None:
@@ -235,20 +181,19 @@ def test_each_heavy_library_lives_behind_its_module() -> None:
             assert i.source in HEAVY_OWNERS[top], f"{i.source} imports {i.target}"
 
 
-def test_every_module_has_a_layer_and_no_import_goes_up() -> None:
-    layer_of: dict[str, int] = {}
-    for index, (_, names) in enumerate(LAYERS):
-        for name in names:
-            assert name not in layer_of, f"{name} is in two layers"
-            layer_of[name] = index
+def test_every_module_has_a_layer() -> None:
+    layer_of = _layer_of()
     assert set(layer_of) == MODULES, (
         f"not placed in LAYERS: {sorted(MODULES - set(layer_of))}; "
         f"in LAYERS but gone: {sorted(set(layer_of) - MODULES)}")
-    # Today's known function-level imports are exempt until they are removed.
+
+
+def test_no_import_goes_up_a_layer_not_even_inside_a_function() -> None:
+    layer_of = _layer_of()
     upward = sorted(f"{a} ({LAYERS[layer_of[a]][0]}) -> {b} ({LAYERS[layer_of[b]][0]})"
                     for a, b in _internal_edges(module_level_only=False)
-                    if layer_of[b] > layer_of[a] and (a, b) not in KNOWN_LAZY)
-    assert not upward, upward
+                    if layer_of[b] > layer_of[a])
+    assert not upward, f"imports that go up a layer: {upward}"
 
 
 def test_the_cycle_finder_finds_cycles() -> None:

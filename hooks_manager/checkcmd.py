@@ -1,0 +1,69 @@
+"""`hookman check`: its argv parsed by hand (the fast path never loads typer) and the command
+itself, which the typer app calls too."""
+
+from __future__ import annotations
+
+import sys
+
+from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS, HookmanError
+from hooks_manager.output import print_out
+from hooks_manager.selection import make_source, opt, root_for, select_project
+from hooks_manager.textsafe import lines
+
+_CHECK_FLAGS = {"--staged": "staged", "--json": "json", "-q": "quiet", "--quiet": "quiet"}
+_CHECK_VALUES = {"--rev": "rev", "--against": "against", "-c": "config", "--config": "config",
+                 "-n": "name", "--name": "name", "-p": "project", "--project": "project"}
+
+
+def parse_check(args: list[str]) -> dict[str, str | bool]:
+    options: dict[str, str | bool] = {}
+    it = iter(args)
+    for arg in it:
+        key, eq, inline = arg.partition("=")
+        if key in _CHECK_VALUES:
+            value = inline if eq else next(it, None)
+            if value is None:
+                raise HookmanError(f"{key} needs a value", hint="see `hookman check --help`")
+            options[_CHECK_VALUES[key]] = value
+        elif arg in _CHECK_FLAGS:
+            options[_CHECK_FLAGS[arg]] = True
+        else:
+            raise HookmanError(f"unknown option {arg!r} for `hookman check`",
+                               hint="see `hookman check --help`")
+    return options
+
+
+def check_command(options: dict[str, str | bool]) -> int:
+    """`hookman check`: one verdict per project, exit 0 healthy / 1 problems / 2 cannot check."""
+    from hooks_manager.check import check_projects
+    from hooks_manager.report import render_json, render_text
+    from hooks_manager.workspace import load_workspace
+
+    if options.get("staged") and ("rev" in options or "against" in options):
+        raise HookmanError("--staged reads the index; it cannot be combined with --rev or "
+                           "--against", hint="check the index, or a commit, one at a time")
+    root = root_for(options)
+    source = make_source(root, options)
+    # Settings and projects are read where the revisions are (the index, a commit), so
+    # `--rev` sees a commit's own layout even when the work tree no longer has it.
+    ws = load_workspace(root, source, config=opt(options, "config"),
+                        section=opt(options, "name"))
+    projects = select_project(ws.require_projects(), opt(options, "project"))
+    settings = ws.settings
+    note = settings.trust_note()
+    if note:
+        print(lines(note), file=sys.stderr)
+    reports = check_projects(projects, source, settings)
+    if settings.head_file:
+        from hooks_manager.headfile import judge_reports
+
+        judge_reports(reports, source)
+    if options.get("json"):
+        import json
+
+        text = json.dumps(render_json(reports), indent=2)
+    else:
+        text = render_text(reports, quiet=bool(options.get("quiet")))
+    if text:
+        print_out(text)
+    return EXIT_OK if all(r.verdict.ok for r in reports) else EXIT_PROBLEMS
