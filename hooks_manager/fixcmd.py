@@ -4,12 +4,14 @@ A revision id, a path, a branch or a remote name comes from the repository or th
 setup; pasted into a shell unquoted, `$(touch x)` or `;` in one of them would run. So a fix is
 a list of steps, each an argv (plus the folder to run it in, relative to the repository
 root), and its text is produced here and nowhere else: every argument ``shlex.quote``d, a
-step that needs another folder wrapped as ``(cd DIR && ...)`` so that the line works from the
-repository root and leaves the shell where it was.
+step that needs another folder wrapped as ``(cd DIR && ...)`` so that the line works from
+where the user stands (DIR relative to the current folder when that is not the repository
+root; the hooks run at the root) and leaves the shell where it was.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
 
 
@@ -22,7 +24,8 @@ class Step:
 
     def text(self) -> str:
         line = shlex.join(self.argv)
-        return line if self.cwd == "." else f"(cd {shlex.quote(self.cwd)} && {line})"
+        folder = _from_here(self.cwd)
+        return line if folder == "." else f"(cd {shlex.quote(folder)} && {line})"
 
     def as_json(self) -> dict[str, object]:
         return {"cwd": self.cwd, "argv": list(self.argv)}
@@ -53,3 +56,23 @@ def run(*argv: str, cwd: str = ".") -> Step:
 def positional(args: list[str]) -> list[str]:
     """``args`` as positional arguments: behind ``--`` when one looks like an option."""
     return ["--", *args] if any(a.startswith("-") for a in args) else list(args)
+
+
+def _from_here(folder: str) -> str:
+    """``folder`` (relative to the repository root) as seen from where the user stands: a
+    line printed to `cd migrations/versions && hookman check` must work pasted there."""
+    if os.environ.get("GIT_DIR"):
+        return folder  # a hook: git runs it at the root (or in the bare repository)
+    try:
+        here = os.getcwd()
+    except OSError:
+        return folder
+    root = here
+    while not os.path.exists(os.path.join(root, ".git")):
+        parent = os.path.dirname(root)
+        if parent == root:
+            return folder  # not in a work tree (a bare repository): nothing to adjust
+        root = parent
+    if root == here:
+        return folder
+    return os.path.relpath(os.path.join(root, *folder.split("/")), here).replace(os.sep, "/")

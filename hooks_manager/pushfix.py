@@ -254,8 +254,14 @@ def explain(outcome: RefOutcome, checked_out: bool, remote: str, auto: bool,
                      else "")
     how = f"  fix this push:  {fix.command()}\n" if fix is not None else f"  {why_not}\n"
     # A required check refuses SKIP (hook.skipped): offering it would not work.
+    # The skip line pushes what the fix line pushes: a bare `git push` fails on a branch with
+    # no upstream, or pushes another ref than the one blocked.
+    push_args = next((s.argv[2:] for s in reversed(fix.steps) if s.argv[:2] == ["git", "push"]),
+                     []) if fix is not None else []
+    push = shlex.join(["git", "push", *push_args])
+    no_verify = shlex.join(["git", "push", "--no-verify", *push_args])
     skip = ("" if check in required else
-            f"\n  or skip knowingly: SKIP={check} git push (or git push --no-verify)")
+            f"\n  or skip knowingly: SKIP={check} {push} (or {no_verify})")
     relink_line = ""
     if fix is not None and ref.local_ref.startswith("refs/heads/"):
         from hooks_manager.relink import ci_line

@@ -567,7 +567,10 @@ def downgrade_command(project: Project, root: str, to: str) -> str:
         args += ["-c", _rel(root, project.config_path)]
     if project.section != "alembic":
         args += ["-n", project.section]
-    return " ".join(shlex.quote(a) for a in [*args, "downgrade", to])
+    # Through fixcmd: printed from a sub-folder, the line is wrapped to run at the root.
+    from hooks_manager import fixcmd
+
+    return fixcmd.run(*args, "downgrade", to).text()
 
 
 def describe(root: str, plan: RelinkPlan) -> list[str]:

@@ -84,9 +84,26 @@ def install_server(cwd: str, python: str | None = None) -> list[str]:
         lines.append(f"{path}: kept the hook that was here as {os.path.basename(prev)}; it "
                      "runs first")
     write_shim(path, fresh)
-    lines.append(f"{path}: installed (protects the default branch unless "
-                 "[tool.hookman] protected_branches says otherwise)")
+    default = default_branch(cwd)
+    if default is None:
+        lines.append(f"{path}: installed; HEAD names no branch, so no default branch is "
+                     "protected: every pushed branch is judged until [tool.hookman] "
+                     "protected_branches says which")
+    else:
+        lines.append(f"{path}: installed (protects {default}, the default branch, unless "
+                     "[tool.hookman] protected_branches in the pushed commit says otherwise)")
+        if not _exists(cwd, default):
+            lines.append(f"hookman: warning: the default branch {default} does not exist yet "
+                         "(HEAD points to it): until it does, every pushed branch without a "
+                         "protected_branches setting is judged as protected; set "
+                         f"protected_branches, or point HEAD at the branch you push (git "
+                         f"symbolic-ref HEAD refs/heads/main)")
     return lines
+
+
+def _exists(repo: str, branch: str) -> bool:
+    return proc.run(["git", "rev-parse", "-q", "--verify", f"refs/heads/{branch}^{{commit}}"],
+                    repo).code == 0
 
 
 def uninstall_server(cwd: str) -> list[str]:
@@ -214,9 +231,22 @@ def pre_receive(repo: str, args: list[str], stdin: bytes) -> int:
     default = default_branch(repo)
     settings = _guard_settings(repo, [c for u in updates for c in (u.old, u.new)
                                       if c != ZERO_SHA])
+    # HEAD on an unborn branch (`init.defaultBranch=master`, then `main` pushed): no update
+    # can match it, and every push would pass unseen. The safe reading: judge each branch
+    # that no protected_branches setting speaks for, and say why.
+    unborn = default is None or not _exists(repo, default)
     rejected = 0
     for update in updates:
-        if protected(update, default, settings) and not check_update(repo, update):
+        judged = protected(update, default, settings)
+        if not judged and unborn and all(settings.get(c, (None, False))[0] is None
+                                         for c in (update.old, update.new) if c != ZERO_SHA):
+            judged = True
+            why = (f"the default branch {default} does not exist yet" if default else
+                   "HEAD names no branch")
+            say(f"hookman: {update.ref}: judged as protected: {why}, and no "
+                "protected_branches in [tool.hookman] says which branches are; set "
+                "protected_branches to choose")
+        if judged and not check_update(repo, update):
             rejected += 1
     if rejected:
         say(f"hookman: push rejected: {rejected} protected branch update(s) would fork or break "

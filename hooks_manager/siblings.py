@@ -315,10 +315,12 @@ def _safe(text: str) -> str:
 def siblings_command(args: list[str]) -> int:
     """`hookman siblings [--json] [--rev REV] [--upstream NAME] [--remote NAME]`."""
     import json
+    import shlex
 
     from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS, HookmanError
     from hooks_manager.output import print_out
     from hooks_manager.repo import find_root
+    from hooks_manager.textsafe import shown
 
     options: dict[str, str] = {}
     want_json = False
@@ -345,14 +347,36 @@ def siblings_command(args: list[str]) -> int:
     remote = options.get("remote", "origin")
     upstream = options.get("upstream") or settings.upstream or _default_upstream(root, remote)
     rev = options.get("rev", "HEAD")
-    found = find_siblings(root, projects, rev, upstream, _own_tracking(root, rev))
+    if upstream is not None:
+        # An upstream that names nothing would make every revision look new and every verdict
+        # "no sibling": refuse it, as `hookman check --against` does.
+        from hooks_manager.selection import refuse_option_like
+
+        source = "--upstream" if options.get("upstream") else \
+            "upstream in [tool.hookman]" if settings.upstream else "the remote's default branch"
+        refuse_option_like(source, upstream)
+        known = proc.run(["git", "rev-parse", "-q", "--verify", f"{upstream}^{{commit}}"], root)
+        if known.code != 0:
+            raise HookmanError(f"{source}: {shown(upstream)} is not a known branch or commit "
+                               "in this clone", hint=f"check the name, or git fetch "
+                                                     f"{shlex.quote(remote)} first")
+    own = _own_tracking(root, rev)
+    others = [n for n, _ in _remote_branches(root) if n != upstream and n not in own]
+    found = find_siblings(root, projects, rev, upstream, own)
     if want_json:
         print_out(json.dumps({"schema": 1, "rev": rev, "upstream": upstream,
                                "siblings": [s.as_json() for s in found]}, indent=2))
     else:
-        lines = [f"hookman: {s.text()}" for s in found] or [
-            f"hookman: no other remote branch builds on the same parent as {rev}'s new "
-            f"revisions{' (compared with ' + upstream + ')' if upstream else ''}"]
+        if found:
+            lines = [f"hookman: {s.text()}" for s in found]
+        elif not others:
+            # A `--depth 1 -b feat` clone sees its own branch only: nothing was compared.
+            lines = [f"hookman: not checked: this clone knows no other remote branch; git "
+                     f"fetch {shlex.quote(remote)} first"]
+        else:
+            lines = [f"hookman: no other remote branch builds on the same parent as "
+                     f"{shown(rev)}'s new revisions"
+                     f"{' (compared with ' + shown(upstream) + ')' if upstream else ''}"]
         if upstream is None:
             lines.append("hookman: note: no upstream known, so every revision of "
                          f"{rev} counts as new (set upstream in [tool.hookman])")

@@ -32,9 +32,37 @@ _HOOKS_LINE = re.compile(rb"^hooks[ \t]*[=:][^\r\n]*", re.M)
 _SPLIT = re.compile(r", *|(?: +)")  # alembic's own split of the `hooks` value
 
 
-def by_hand() -> str:
+def by_hand(data: bytes | None = None, ini: str = "alembic.ini") -> str:
+    """Where to put the lines and the lines, pasteable exactly as printed: no remark on a value
+    line (alembic would read it as part of the value), and no second [post_write_hooks] header
+    when the file has one (configparser refuses a duplicate section; `alembic init` writes the
+    section with commented examples)."""
     keys = "\n".join(f"{NAME}.{k} = {v}" for k, v in KEYS.items())
-    return f"[post_write_hooks]\nhooks = {NAME}   (add it to the list if there is one)\n{keys}"
+    parser = None
+    if data is not None:
+        try:
+            parser = _parse(data.removeprefix(b"\xef\xbb\xbf").decode())
+        except (configparser.Error, UnicodeDecodeError):
+            parser = None
+    if parser is None:
+        return ("add these lines (the # lines are comments and may stay):\n"
+                "# if the file already has a [post_write_hooks] section, put the lines below "
+                "its header and leave out the [post_write_hooks] line\n"
+                "# if that section has a hooks = line, add hookman to its list instead of the "
+                "hooks = hookman line\n"
+                f"[post_write_hooks]\nhooks = {NAME}\n{keys}")
+    if not parser.has_section("post_write_hooks"):
+        return (f"{ini} has no [post_write_hooks] section: add these lines at the end of "
+                f"the file:\n[post_write_hooks]\nhooks = {NAME}\n{keys}")
+    existing = parser.get("post_write_hooks", "hooks", raw=True, fallback=None)
+    if existing is None:
+        return (f"{ini} has a [post_write_hooks] section already (do not add a second one): "
+                "put these lines on the lines right under its [post_write_hooks] header:\n"
+                f"hooks = {NAME}\n{keys}")
+    listed = ", ".join(n for n in _SPLIT.split(existing) if n)
+    return (f"{ini} has a [post_write_hooks] section with hooks = {listed} already: end that "
+            f"line with , {NAME} (hooks = {listed}, {NAME}), then put these lines on the lines "
+            f"right under the [post_write_hooks] header:\n{keys}")
 
 
 def _parse(text: str) -> configparser.ConfigParser:
@@ -184,7 +212,7 @@ def _offer_hook(ini: str | None, prompter: Prompter) -> str:
     try:
         new = add_hook(data)
     except ValueError as exc:
-        return f"hookman: {ini}: not edited ({exc}); add by hand:\n{by_hand()}"
+        return f"hookman: {ini}: not edited ({exc}); by hand: {by_hand(data, ini)}"
     if new is None:
         return f"hookman: {ini} runs hookman after alembic revision and alembic merge"
     answer = prompter.interactive and prompter.confirm(
@@ -192,7 +220,8 @@ def _offer_hook(ini: str | None, prompter: Prompter) -> str:
         "keep the head file current?", True)
     if not answer:
         return (f"hookman: {ini}: post_write_hooks not changed; without it run "
-                f"`hookman heads --write` after alembic revision, or add:\n{by_hand()}")
+                f"`hookman heads --write` after alembic revision; or by hand: "
+                f"{by_hand(data, ini)}")
     replace_bytes(ini, new)
     return f"hookman: {ini}: added hookman to [post_write_hooks] (lines added, none changed)"
 

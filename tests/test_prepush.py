@@ -325,3 +325,22 @@ def test_healthy_push_loads_no_heavy_library(tmp_path: Path) -> None:
              "hooks_manager.gitops", "hooks_manager.merge"}
     assert not {name.split(".")[0] for name in imported} & heavy
     assert not imported & heavy
+
+
+def test_the_skip_line_pushes_what_the_fix_line_pushes(tmp_path: Path) -> None:
+    # `git push origin HEAD` on a branch with no upstream: a bare `git push` would fail with
+    # "has no upstream branch"; the printed skip line must work pasted as it is.
+    setup = forked_setup(tmp_path)
+    done = push(setup.clone, "origin", "HEAD", env={"CI": "1"})
+    assert done.returncode != 0
+    skip = next(line for line in done.stderr.splitlines() if "or skip knowingly:" in line)
+    fix = next(line for line in done.stderr.splitlines() if "fix this push:" in line)
+    pushed = fix.rsplit("&& git push ", 1)[1]
+    assert f"SKIP=alembic-upstream git push {pushed} (or git push --no-verify {pushed})" in skip
+    env = {**os.environ, "CI": "1",
+           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+    ran = subprocess.run(["bash", "-c", skip.split("or skip knowingly:", 1)[1].split(" (or ")[0]],
+                         cwd=setup.clone, env=env, capture_output=True, text=True, check=False,
+                         stdin=subprocess.DEVNULL)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert remote_sha(setup, "feature-b") == git(setup.clone, "rev-parse", "HEAD")

@@ -383,3 +383,20 @@ def test_relink_says_what_both_lines_change_and_warns_where_they_collide(project
     assert "what each line changes since the fork at aaaa0001" in done.stderr
     assert "t_cccc0003" in done.stderr
     assert "the two lines collide" in done.stderr
+
+
+def test_the_downgrade_line_printed_in_a_sub_folder_works_pasted_there(project: Path) -> None:
+    forked(project)
+    git(project, "checkout", "-q", "feature")
+    assert run(project, "alembic", "upgrade", "aaaa0001").returncode == 0
+    assert run(project, "git", "rebase", "main").returncode != 0
+    here = project / "migrations" / "versions"
+    done = hookman(here, "rebase", "--yes")
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stderr.splitlines() if "downgraded first" in x)
+    command = line.split("before the relink: ", 1)[1].strip()
+    assert command == "(cd ../.. && alembic -c alembic.ini downgrade aaaa0001)", line
+    pasted = run(here, "bash", "-c", command)  # a database at the fork point: already there
+    assert pasted.returncode == 0, pasted.stdout + pasted.stderr
+    assert run(here, "bash", "-c", command.removeprefix("(cd ../.. && ").removesuffix(")")
+               ).returncode != 0  # the unwrapped line fails there: the wrapping matters

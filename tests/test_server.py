@@ -194,3 +194,40 @@ def test_install_server_refuses_a_clone(project: Path) -> None:
     assert done.returncode == 2
     assert "is a clone with a work tree, not a bare repository" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_unborn_default_branch_judges_the_pushed_branch(tmp_path: Path) -> None:
+    # `init.defaultBranch=master` on the server, `main` pushed: HEAD's master never exists,
+    # so "protect the default branch" would protect nothing.
+    bare = tmp_path / "s.git"
+    git(tmp_path, "-c", "init.defaultBranch=master", "init", "-q", "--bare", str(bare))
+    done = hookman(bare, "install", "--server")
+    assert done.returncode == 0, done.stdout + done.stderr
+    said = done.stdout + done.stderr
+    assert "protects master, the default branch" in said
+    assert "warning: the default branch master does not exist yet" in said
+    dev = make_project(init_repo(tmp_path / "dev"))
+    add_revision(dev, BASE, None)
+    commit_all(dev, "base")
+    add_revision(dev, FIRST, BASE)
+    add_revision(dev, SECOND, BASE)
+    forked = commit_all(dev, "two heads")
+    git(dev, "remote", "add", "origin", str(bare))
+    done = push(dev, "origin", "HEAD:refs/heads/main")
+    assert done.returncode != 0, done.stderr
+    assert ("remote: hookman: refs/heads/main: judged as protected: the default branch master "
+            "does not exist yet") in done.stderr
+    assert f"remote: hookman: refs/heads/main {forked[:10]}: rejected" in done.stderr
+    assert git(bare, "rev-parse", "--verify", "-q", "main", check=False) == ""
+    git(dev, "reset", "-q", "--hard", "HEAD~1")
+    add_revision(dev, FIRST, BASE)
+    healthy = commit_all(dev, "one head")
+    done = push(dev, "origin", "HEAD:refs/heads/main")
+    assert done.returncode == 0, done.stderr
+    assert f"remote: hookman: refs/heads/main {healthy[:10]}: ok" in done.stderr
+    # Still unborn master: a later update of main is judged too, not waved through.
+    add_revision(dev, SECOND, BASE)
+    commit_all(dev, "fork again")
+    done = push(dev, "origin", "HEAD:refs/heads/main")
+    assert done.returncode != 0, done.stderr
+    assert git(bare, "rev-parse", "main") == healthy

@@ -107,3 +107,30 @@ def test_500_remote_branches_stay_cheap(tmp_path: Path, monkeypatch: pytest.Monk
     assert (clone / ".git" / "hookman" / "sibling-trees").exists()
     assert cold < 20, cold
     assert warm < 20, warm
+
+
+def test_an_upstream_that_names_nothing_is_an_error(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    clone = teammates(Origin(tmp_path), monkeypatch)
+    done = run_hookman(clone, "siblings", "--upstream", "origin/nosuch", env=clean_env())
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "--upstream: origin/nosuch is not a known branch or commit" in done.stderr
+    assert "no other remote branch" not in done.stdout
+    (clone / "pyproject.toml").write_text('[tool.hookman]\nupstream = "origin/nosuch"\n')
+    done = run_hookman(clone, "siblings", env=clean_env())
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "upstream in [tool.hookman]: origin/nosuch is not a known branch" in done.stderr
+
+
+def test_a_clone_that_sees_only_its_own_branch_says_not_checked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    origin = Origin(tmp_path)
+    teammates(origin, monkeypatch)
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", "-b", "feature", origin.url, str(shallow))
+    assert git(shallow, "branch", "-r").split() == ["origin/feature"]  # git's own view
+    done = run_hookman(shallow, "siblings", env=clean_env())
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ("hookman: not checked: this clone knows no other remote branch; git fetch origin "
+            "first") in done.stdout
+    assert "no other remote branch builds" not in done.stdout

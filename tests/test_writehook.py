@@ -108,3 +108,34 @@ def test_install_at_a_terminal_turns_it_on_and_adds_the_hook(tmp_path: Path) -> 
     assert f"git add {HEAD_FILE}" in out
     git(repo, "add", "-A")
     assert run(repo, "git", "commit", "-qm", "head file on").returncode == 0
+
+
+def test_the_printed_lines_pasted_as_told_make_alembic_revision_write_the_head_file(
+        initialised: Path) -> None:
+    # `install --yes` changes no alembic.ini: it prints where to put the lines and the lines.
+    # The stock `alembic init` file has [post_write_hooks] (commented examples) already.
+    ini = initialised / "alembic.ini"
+    add_revision(initialised, "aaaa0001", None)
+    commit_all(initialised, "base")
+    before = ini.read_bytes()
+    done = run(initialised, "hookman", "install", "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ini.read_bytes() == before
+    out = (done.stdout + done.stderr).splitlines()
+    at = next(i for i, line in enumerate(out) if "post_write_hooks not changed" in line)
+    assert out[at].endswith("has a [post_write_hooks] section already (do not add a second "
+                            "one): put these lines on the lines right under its "
+                            "[post_write_hooks] header:"), out[at]
+    block = []
+    for line in out[at + 1:]:
+        if line.startswith("hookman:"):
+            break
+        block.append(line)
+    assert block[0] == "hooks = hookman", block
+    text = ini.read_text()
+    header = "[post_write_hooks]\n"
+    assert text.count(header) == 1
+    ini.write_text(text.replace(header, header + "\n".join(block) + "\n"))
+    done = run(initialised, "alembic", "revision", "-m", "x", "--rev-id", "bbbb0002")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert parse((initialised / HEAD_FILE).read_bytes()).heads == ["bbbb0002"]

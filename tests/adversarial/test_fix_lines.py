@@ -285,3 +285,33 @@ def test_push_of_a_branch_on_a_forked_upstream(tmp_path: Path, branch_change: st
     else:
         assert done.returncode == 1, done.stderr
         assert remote_sha(setup, "feature-c") == ""
+
+
+@pytest.mark.parametrize("which", ["fix:", "or:"])
+def test_fix_lines_printed_in_a_sub_folder_work_pasted_there(tmp_path: Path,
+                                                             which: str) -> None:
+    # `cd services/auth/migrations/versions && hookman check`: the lines are pasted right there.
+    root = init_repo(tmp_path / "repo")
+    svc = root / "services" / "auth"
+    svc.mkdir(parents=True)
+    make_project(svc, ini=RELATIVE_INI)
+    (root / "pyproject.toml").write_text(
+        '[[tool.hookman.projects]]\nname = "auth"\nconfig = "services/auth/alembic.ini"\n')
+    add_revision(svc, A, None)
+    add_revision(svc, B, A)
+    commit_all(root, "one line")
+    add_revision(svc, C, A)
+    commit_all(root, "a fork")
+    here = svc / "migrations" / "versions"
+    out = hookman(here, "check", env=clean_env()).stdout
+    line = printed(out, which)
+    if which == "or:":
+        assert line.startswith("(cd ../.. && alembic -c alembic.ini merge "), line
+    else:
+        assert line == "(cd ../../../.. && hookman merge)", line
+        line = line.replace("hookman merge)", "hookman merge --yes)")  # no prompt in a test
+    ran = run_line(line.split("  # ")[0], here, CI="1")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    git(root, "add", "-A", "services")
+    git(root, "commit", "-q", "--allow-empty", "-m", "with the merge revision")
+    assert hookman(here, "check", env=clean_env()).returncode == 0
