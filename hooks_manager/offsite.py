@@ -6,7 +6,6 @@ loading typer."""
 from __future__ import annotations
 
 import os
-import sys
 
 from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS, HookmanError
 
@@ -51,7 +50,9 @@ def _help(command: str) -> str:
 
 
 def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    from hooks_manager.output import say as say_safely  # terminal-safe, to stderr
+
+    say_safely(message)
 
 
 def framework(args: list[str]) -> int:

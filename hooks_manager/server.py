@@ -42,8 +42,10 @@ exit 1
 
 
 def say(message: str) -> None:
-    # git relays the hook's output to the pusher as `remote: ...` lines.
-    print(message, file=sys.stderr, flush=True)
+    # git relays the hook's output to the pusher as `remote: ...` lines: terminal-safe there too.
+    from hooks_manager.output import say as say_safely
+
+    say_safely(message)
 
 
 # --- install -----------------------------------------------------------------------------------
