@@ -426,6 +426,35 @@ def published_in(root: str, commit: str, path: str, own: str | None) -> list[str
     return refs
 
 
+def _refuse_to_edit(root: str, path: str) -> None:
+    """Refuse a file the relink would edit when editing it could lose the user's work.
+
+    Unstaged changes: the relink stages (or commits) the whole file, so hunks the user kept out
+    of the index on purpose would be staged with it; the index state is theirs, not ours.
+    A symlink: writing through it edits a file git tracks elsewhere (or not at all) while the
+    link itself is what gets staged, so the commit would not hold the edit; refused rather than
+    guessed at (the real file may be outside the repository, or shared by other paths)."""
+    from hooks_manager.textsafe import shown as terminal_safe
+
+    shown = terminal_safe(path)
+    if os.path.islink(os.path.join(root, path)):
+        raise RelinkError(f"{shown} is a symlink; hookman edits only a regular migration "
+                          "file, so nothing was changed",
+                          hint="re-point the file it links to by hand, or write a merge "
+                               "revision instead: hookman merge")
+    code = proc.run(["git", "diff", "--quiet", "--", path], root).code
+    if code not in (0, 1) and _git_out(root, "rev-parse", "--git-dir") is None:
+        return  # not a git repository (a plain folder of migrations): no index to lose
+    if code not in (0, 1):
+        raise RelinkError(f"{shown}: not checked for unstaged changes (`git diff` exit code "
+                          f"{code}), so nothing was changed", hint="run `git status` to see why")
+    if code == 1:
+        raise RelinkError(f"{shown} has unstaged changes; hookman would stage them with its "
+                          "edit, so nothing was changed",
+                          hint="commit or stash those changes first (git stash --keep-index "
+                               "keeps the staged part), then run it again")
+
+
 def _prepare(root: str, plan: RelinkPlan, records: list[Record], rename: bool = False) -> None:
     """Every new byte, computed before any is written."""
     template = file_template(plan.project)
@@ -434,6 +463,8 @@ def _prepare(root: str, plan: RelinkPlan, records: list[Record], rename: bool = 
         taken = {r.revision for r in records} - {r.revision for r in plan.chain}
         plan.renumbered = renumber(plan.chain, plan.stay, taken)
     mapping = plan.renumbered
+    for rec in plan.chain:  # every refusal before the first byte is computed, let alone written
+        _refuse_to_edit(root, rec.path)
     for i, rec in enumerate(plan.chain):
         full = os.path.join(root, rec.path)
         with open(full, "rb") as handle:

@@ -380,3 +380,47 @@ def test_relink_says_what_both_lines_change_and_warns_where_they_collide(project
     assert "what each line changes since the fork at aaaa0001" in done.stderr
     assert "t_cccc0003" in done.stderr
     assert "the two lines collide" in done.stderr
+
+
+def test_unstaged_changes_in_a_file_to_edit_are_refused_before_anything_is_written(
+        project: Path) -> None:
+    based(project)
+    add_on(project, "cccc0003", "aaaa0001", "main: add c")
+    add_revision(project, "bbbb0002", "aaaa0001")
+    git(project, "add", B_FILE)
+    path = project / B_FILE
+    path.write_bytes(path.read_bytes() + b"# a hunk kept out of the index on purpose\n")
+    before, index_before = path.read_bytes(), git(project, "diff", "--cached")
+    head_before = git(project, "rev-parse", "HEAD")
+    for flags in (("--commit",), ()):
+        done = hookman(project, "rebase", "--onto", "cccc0003", "--yes", *flags)
+        assert done.returncode == 2, done.stderr
+        assert f"{B_FILE} has unstaged changes" in done.stderr
+        assert "commit or stash those changes first" in done.stderr
+        assert "Traceback" not in done.stderr
+        assert path.read_bytes() == before
+        assert git(project, "diff", "--cached") == index_before  # the index as the user left it
+        assert git(project, "rev-parse", "HEAD") == head_before
+    git(project, "add", B_FILE)  # once staged, the relink goes ahead and keeps the hunk
+    done = hookman(project, "rebase", "--onto", "cccc0003", "--commit", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert b"kept out of the index on purpose" in path.read_bytes()
+    assert_single_and_alembic_agrees(project, "bbbb0002")
+
+
+def test_a_symlinked_migration_is_refused(project: Path) -> None:
+    based(project)
+    add_on(project, "cccc0003", "aaaa0001", "main: add c")
+    add_revision(project, "bbbb0002", "aaaa0001")
+    real = project / "shared_bbbb0002.py"
+    (project / B_FILE).rename(real)
+    (project / B_FILE).symlink_to(Path("../..") / real.name)
+    commit_all(project, "b, through a symlink")
+    before = real.read_bytes()
+    done = hookman(project, "rebase", "--onto", "cccc0003", "--commit", "--yes")
+    assert done.returncode == 2, done.stderr
+    assert f"{B_FILE} is a symlink" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert real.read_bytes() == before
+    assert (project / B_FILE).is_symlink()
+    assert git(project, "status", "--porcelain") == ""
