@@ -404,9 +404,25 @@ def _refuse(root: str, chain: list[Record], move_commit: str, hint: str) -> None
     full = os.path.join(root, bottom.path)
     with open(full, "rb") as handle:
         data = handle.read()
-    if literal_down_revision(data) != bottom.down_revisions:
+    try:
+        literal = literal_down_revision(data)
+    except (SyntaxError, ValueError) as exc:  # a work-tree edit that is not Python (yet)
+        raise _does_not_parse(bottom.path, exc) from exc
+    if literal != bottom.down_revisions:
         raise RelinkError(f"{bottom.path}: down_revision is not a literal string, so hookman "
                           "will not rewrite it", hint=hint)
+
+
+def _does_not_parse(path: str, exc: SyntaxError | ValueError) -> RelinkError:
+    """A refusal for a file ``ast`` cannot read (SyntaxError, or ValueError for NUL bytes):
+    hookman cannot place its literal, so it edits nothing."""
+    from hooks_manager.textsafe import shown
+
+    where = f" (line {exc.lineno})" if isinstance(exc, SyntaxError) and exc.lineno else ""
+    why = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+    return RelinkError(f"{shown(path)} does not parse: {shown(why)}{where}; fix it or use the "
+                       "merge revision", hint="fix the file, or write a merge revision: "
+                                              "hookman merge")
 
 
 def published_in(root: str, commit: str, path: str, own: str | None) -> list[str]:
@@ -473,6 +489,8 @@ def _prepare(root: str, plan: RelinkPlan, records: list[Record], rename: bool = 
         changes = {"down_revision": down, "revision": dict(mapping), "depends_on": dict(mapping)}
         try:
             new = splice(data, changes)
+        except (SyntaxError, ValueError) as exc:
+            raise _does_not_parse(rec.path, exc) from exc
         except NotLiteral as exc:
             raise RelinkError(f"{rec.path}: a value is not a literal ({exc})",
                               hint="write a merge revision instead: hookman merge") from exc
@@ -705,7 +723,17 @@ def _forked(root: str, project: Project, settings: Settings) -> bool:
     from hooks_manager.fix import fork_of
     from hooks_manager.sources import WorkTree
 
-    return bool(fork_of(check_project(project, WorkTree(root), settings)))
+    report = check_project(project, WorkTree(root), settings)
+    for problem in report.verdict.errors:
+        # An unreadable file hides its revision, so the heads seen are not the real ones:
+        # saying "one head" (or re-pointing) would be a guess.
+        if problem.kind == "unparseable-file":
+            from hooks_manager.textsafe import shown
+
+            raise RelinkError(f"{shown(problem.path or project.name)} does not parse "
+                              f"({shown(problem.message)}); fix it or use the merge revision",
+                              hint="fix the file, then run `hookman rebase` again")
+    return bool(fork_of(report))
 
 
 def _head_file_only(
