@@ -424,3 +424,27 @@ def test_a_symlinked_migration_is_refused(project: Path) -> None:
     assert real.read_bytes() == before
     assert (project / B_FILE).is_symlink()
     assert git(project, "status", "--porcelain") == ""
+
+
+def test_rebase_names_a_migration_that_does_not_parse(project: Path) -> None:
+    based(project)
+    add_on(project, "cccc0003", "aaaa0001", "main: add c")
+    add_revision(project, "bbbb0002", "aaaa0001")
+    path = project / B_FILE
+    before = path.read_bytes() + b"def half_written(:\n"
+    path.write_bytes(before)
+    for flags in ((), ("--onto", "cccc0003")):
+        done = hookman(project, "rebase", "--yes", *flags)
+        assert done.returncode == 2, done.stderr
+        assert f"{B_FILE} does not parse" in done.stderr
+        assert "fix it or use the merge revision" in done.stderr
+        assert "nothing to re-point" not in done.stderr
+        assert "Traceback" not in done.stderr
+        assert path.read_bytes() == before
+
+
+def test_rebase_help_says_it_never_asks_under_ci(project: Path) -> None:
+    done = hookman(project, "rebase", "--help", env={"COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    words = " ".join(done.stdout.replace("│", " ").split())
+    assert "never asks under CI=1 or without a terminal" in words
