@@ -267,7 +267,8 @@ def rebase(
     rename: Annotated[bool, typer.Option("--rename", help="When file_template dates file "
                                          "names: rename the moved files to now, and set their "
                                          "Create Date to match.")] = False,
-    yes: Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmation.")]
+    yes: Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmation "
+                                      "(never asked under CI=1 or without a terminal).")]
     = False,
     config: ConfigOpt = None,
     name: NameOpt = None,
@@ -278,7 +279,9 @@ def rebase(
 
     Sides come from git: a stopped merge, rebase or cherry-pick, else the upstream, else
     --onto. Refuses (changing nothing) when the migration is published, is a merge revision,
-    starts a branch label, or its down_revision is not a literal.
+    starts a branch label, its down_revision is not a literal, a file to edit does not parse,
+    is a symlink or has unstaged changes. Asks first at a terminal; never asks under CI=1 or
+    without a terminal (as hookman merge): it rewrites straight away there.
     """
     from hooks_manager.relink import rebase_command
 

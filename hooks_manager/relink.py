@@ -404,9 +404,25 @@ def _refuse(root: str, chain: list[Record], move_commit: str, hint: str) -> None
     full = os.path.join(root, bottom.path)
     with open(full, "rb") as handle:
         data = handle.read()
-    if literal_down_revision(data) != bottom.down_revisions:
+    try:
+        literal = literal_down_revision(data)
+    except (SyntaxError, ValueError) as exc:  # a work-tree edit that is not Python (yet)
+        raise _does_not_parse(bottom.path, exc) from exc
+    if literal != bottom.down_revisions:
         raise RelinkError(f"{bottom.path}: down_revision is not a literal string, so hookman "
                           "will not rewrite it", hint=hint)
+
+
+def _does_not_parse(path: str, exc: SyntaxError | ValueError) -> RelinkError:
+    """A refusal for a file ``ast`` cannot read (SyntaxError, or ValueError for NUL bytes):
+    hookman cannot place its literal, so it edits nothing."""
+    from hooks_manager.textsafe import shown
+
+    where = f" (line {exc.lineno})" if isinstance(exc, SyntaxError) and exc.lineno else ""
+    why = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+    return RelinkError(f"{shown(path)} does not parse: {shown(why)}{where}; fix it or use the "
+                       "merge revision", hint="fix the file, or write a merge revision: "
+                                              "hookman merge")
 
 
 def published_in(root: str, commit: str, path: str, own: str | None) -> list[str]:
@@ -426,6 +442,35 @@ def published_in(root: str, commit: str, path: str, own: str | None) -> list[str
     return refs
 
 
+def _refuse_to_edit(root: str, path: str) -> None:
+    """Refuse a file the relink would edit when editing it could lose the user's work.
+
+    Unstaged changes: the relink stages (or commits) the whole file, so hunks the user kept out
+    of the index on purpose would be staged with it; the index state is theirs, not ours.
+    A symlink: writing through it edits a file git tracks elsewhere (or not at all) while the
+    link itself is what gets staged, so the commit would not hold the edit; refused rather than
+    guessed at (the real file may be outside the repository, or shared by other paths)."""
+    from hooks_manager.textsafe import shown as terminal_safe
+
+    shown = terminal_safe(path)
+    if os.path.islink(os.path.join(root, path)):
+        raise RelinkError(f"{shown} is a symlink; hookman edits only a regular migration "
+                          "file, so nothing was changed",
+                          hint="re-point the file it links to by hand, or write a merge "
+                               "revision instead: hookman merge")
+    code = proc.run(["git", "diff", "--quiet", "--", path], root).code
+    if code not in (0, 1) and _git_out(root, "rev-parse", "--git-dir") is None:
+        return  # not a git repository (a plain folder of migrations): no index to lose
+    if code not in (0, 1):
+        raise RelinkError(f"{shown}: not checked for unstaged changes (`git diff` exit code "
+                          f"{code}), so nothing was changed", hint="run `git status` to see why")
+    if code == 1:
+        raise RelinkError(f"{shown} has unstaged changes; hookman would stage them with its "
+                          "edit, so nothing was changed",
+                          hint="commit or stash those changes first (git stash --keep-index "
+                               "keeps the staged part), then run it again")
+
+
 def _prepare(root: str, plan: RelinkPlan, records: list[Record], rename: bool = False) -> None:
     """Every new byte, computed before any is written."""
     template = file_template(plan.project)
@@ -434,6 +479,8 @@ def _prepare(root: str, plan: RelinkPlan, records: list[Record], rename: bool = 
         taken = {r.revision for r in records} - {r.revision for r in plan.chain}
         plan.renumbered = renumber(plan.chain, plan.stay, taken)
     mapping = plan.renumbered
+    for rec in plan.chain:  # every refusal before the first byte is computed, let alone written
+        _refuse_to_edit(root, rec.path)
     for i, rec in enumerate(plan.chain):
         full = os.path.join(root, rec.path)
         with open(full, "rb") as handle:
@@ -442,6 +489,8 @@ def _prepare(root: str, plan: RelinkPlan, records: list[Record], rename: bool = 
         changes = {"down_revision": down, "revision": dict(mapping), "depends_on": dict(mapping)}
         try:
             new = splice(data, changes)
+        except (SyntaxError, ValueError) as exc:
+            raise _does_not_parse(rec.path, exc) from exc
         except NotLiteral as exc:
             raise RelinkError(f"{rec.path}: a value is not a literal ({exc})",
                               hint="write a merge revision instead: hookman merge") from exc
@@ -677,7 +726,17 @@ def _forked(root: str, project: Project, settings: Settings) -> bool:
     from hooks_manager.fix import fork_of
     from hooks_manager.sources import WorkTree
 
-    return bool(fork_of(check_project(project, WorkTree(root), settings)))
+    report = check_project(project, WorkTree(root), settings)
+    for problem in report.verdict.errors:
+        # An unreadable file hides its revision, so the heads seen are not the real ones:
+        # saying "one head" (or re-pointing) would be a guess.
+        if problem.kind == "unparseable-file":
+            from hooks_manager.textsafe import shown
+
+            raise RelinkError(f"{shown(problem.path or project.name)} does not parse "
+                              f"({shown(problem.message)}); fix it or use the merge revision",
+                              hint="fix the file, then run `hookman rebase` again")
+    return bool(fork_of(report))
 
 
 def _head_file_only(

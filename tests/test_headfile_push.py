@@ -81,6 +81,24 @@ def test_the_menu_says_why_re_pointing_is_missing(tmp_path: Path) -> None:
     finish(child)
 
 
+def test_the_menu_says_a_migration_that_does_not_parse_is_why_re_pointing_is_missing(
+        tmp_path: Path) -> None:
+    setup = head_file_setup(tmp_path)
+    path = setup.clone / B_FILE
+    before = path.read_bytes() + b"def half_written(:\n"  # a work-tree edit, not Python yet
+    path.write_bytes(before)
+    child = spawn(setup.clone, "git", "push", "origin", "feature-b")
+    child.expect(rf"re-pointing \(hookman rebase\) is not offered: {B_FILE} does not parse: "
+                 r".*fix it or use the merge revision")
+    child.expect("What now")
+    child.expect("Merge origin/main into feature-b, write the merge revision")
+    child.send("\x03")
+    _, out = finish(child)
+    assert "internal error" not in out
+    assert "Traceback" not in out
+    assert path.read_bytes() == before
+
+
 def test_under_ci_the_refusal_names_both_fixes(tmp_path: Path) -> None:
     setup = head_file_setup(tmp_path)
     done = push(setup.clone, "origin", "feature-b", env={"CI": "1"})

@@ -400,3 +400,71 @@ def test_the_downgrade_line_printed_in_a_sub_folder_works_pasted_there(project: 
     assert pasted.returncode == 0, pasted.stdout + pasted.stderr
     assert run(here, "bash", "-c", command.removeprefix("(cd ../.. && ").removesuffix(")")
                ).returncode != 0  # the unwrapped line fails there: the wrapping matters
+
+
+def test_unstaged_changes_in_a_file_to_edit_are_refused_before_anything_is_written(
+        project: Path) -> None:
+    based(project)
+    add_on(project, "cccc0003", "aaaa0001", "main: add c")
+    add_revision(project, "bbbb0002", "aaaa0001")
+    git(project, "add", B_FILE)
+    path = project / B_FILE
+    path.write_bytes(path.read_bytes() + b"# a hunk kept out of the index on purpose\n")
+    before, index_before = path.read_bytes(), git(project, "diff", "--cached")
+    head_before = git(project, "rev-parse", "HEAD")
+    for flags in (("--commit",), ()):
+        done = hookman(project, "rebase", "--onto", "cccc0003", "--yes", *flags)
+        assert done.returncode == 2, done.stderr
+        assert f"{B_FILE} has unstaged changes" in done.stderr
+        assert "commit or stash those changes first" in done.stderr
+        assert "Traceback" not in done.stderr
+        assert path.read_bytes() == before
+        assert git(project, "diff", "--cached") == index_before  # the index as the user left it
+        assert git(project, "rev-parse", "HEAD") == head_before
+    git(project, "add", B_FILE)  # once staged, the relink goes ahead and keeps the hunk
+    done = hookman(project, "rebase", "--onto", "cccc0003", "--commit", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert b"kept out of the index on purpose" in path.read_bytes()
+    assert_single_and_alembic_agrees(project, "bbbb0002")
+
+
+def test_a_symlinked_migration_is_refused(project: Path) -> None:
+    based(project)
+    add_on(project, "cccc0003", "aaaa0001", "main: add c")
+    add_revision(project, "bbbb0002", "aaaa0001")
+    real = project / "shared_bbbb0002.py"
+    (project / B_FILE).rename(real)
+    (project / B_FILE).symlink_to(Path("../..") / real.name)
+    commit_all(project, "b, through a symlink")
+    before = real.read_bytes()
+    done = hookman(project, "rebase", "--onto", "cccc0003", "--commit", "--yes")
+    assert done.returncode == 2, done.stderr
+    assert f"{B_FILE} is a symlink" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert real.read_bytes() == before
+    assert (project / B_FILE).is_symlink()
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_rebase_names_a_migration_that_does_not_parse(project: Path) -> None:
+    based(project)
+    add_on(project, "cccc0003", "aaaa0001", "main: add c")
+    add_revision(project, "bbbb0002", "aaaa0001")
+    path = project / B_FILE
+    before = path.read_bytes() + b"def half_written(:\n"
+    path.write_bytes(before)
+    for flags in ((), ("--onto", "cccc0003")):
+        done = hookman(project, "rebase", "--yes", *flags)
+        assert done.returncode == 2, done.stderr
+        assert f"{B_FILE} does not parse" in done.stderr
+        assert "fix it or use the merge revision" in done.stderr
+        assert "nothing to re-point" not in done.stderr
+        assert "Traceback" not in done.stderr
+        assert path.read_bytes() == before
+
+
+def test_rebase_help_says_it_never_asks_under_ci(project: Path) -> None:
+    done = hookman(project, "rebase", "--help", env={"COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    words = " ".join(done.stdout.replace("│", " ").split())
+    assert "never asks under CI=1 or without a terminal" in words
