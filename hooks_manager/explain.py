@@ -253,6 +253,19 @@ def graph_command(options: dict[str, str | bool], say: Callable[[str], None]) ->
     reports = check_projects(projects, source, ws.settings)
     width, unicode, color = style(sys.stdout)
     for report in reports:
+        broken = [p for p in report.verdict.errors if p.kind != "multiple-heads"]
+        if broken:
+            # The drawing shows what could be read; say what could not, so a picture of a
+            # broken history is never taken for the whole of it.
+            from hooks_manager.output import say as warn
+            from hooks_manager.textsafe import shown as safe
+
+            drawn = len(report.records)
+            warn(f"hookman: warning: {safe(report.project.name)}: {len(broken)} problem(s) "
+                 f"make this drawing incomplete ({drawn} of {report.verdict.revision_count} "
+                 "files drawn); hookman check names them:")
+            for problem in broken:
+                warn(f"  [{problem.kind}] {safe(problem.message)}")
         heads = forked_heads(report)
         everything = bool(options.get("all"))
         shown = None if everything else drawing.neighbourhood(report.records, heads)

@@ -237,10 +237,32 @@ def heads_command(
     if revision_file:
         real = os.path.realpath(revision_file)
         projects = [p for p in projects if any(
-            real.startswith(os.path.realpath(loc) + os.sep) for loc in p.locations)] or projects
+            real.startswith(os.path.realpath(loc) + os.sep) for loc in p.locations)]
+        if not projects:
+            from hooks_manager.errors import ConfigError
+            from hooks_manager.textsafe import shown as safe
+
+            raise ConfigError(f"--revision-file {safe(revision_file)} lies in no project's "
+                              "version locations", hint="name a revision file alembic wrote")
+    if write_file and not settings.head_file:
+        say("hookman: note: head_file is not on in [tool.hookman], so nothing keeps this file "
+            "current or checks it; turn it on with head_file = true")
     forked = False
-    for project in projects:
-        report = check_project(project, WorkTree(root), settings)
+    reports = [check_project(project, WorkTree(root), settings) for project in projects]
+    unknowable = [(r, p) for r in reports for p in r.verdict.errors if p.kind != "multiple-heads"]
+    if unknowable:
+        # A file hookman cannot read, a loop, a missing parent or a duplicate id: the heads
+        # printed would not be alembic's, so none are printed (or written).
+        from hooks_manager.errors import EXIT_CANNOT_CHECK
+        from hooks_manager.textsafe import shown as safe
+
+        for report, problem in unknowable:
+            say(f"hookman: not checked: {safe(report.project.name)}: [{problem.kind}] "
+                f"{safe(problem.message)}")
+        say("hookman: the heads cannot be told until that is fixed (see hookman check)"
+            + ("; the head file was not written" if write_file else ""))
+        return EXIT_CANNOT_CHECK
+    for project, report in zip(projects, reports, strict=True):
         heads = expected_heads(report.verdict)
         forked = forked or any(p.kind == "multiple-heads" for p in report.verdict.problems)
         prefix = f"{project.name}: " if len(projects) > 1 else ""

@@ -229,3 +229,43 @@ def test_in_a_stopped_merge_the_printed_merge_fix_works(project: Path) -> None:
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert hookman(project, "check").returncode == 0
     assert git(project, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("defect", [
+    "revision = 'b' + 'bb2'\ndown_revision = 'aaaa0001'\n",  # a computed id
+    "revision = 'bbbb0002'\ndown_revision = 'aaaa0001'\nif True:\n    down_revision = 'cccc'\n",
+    "revision = 'bbbb0002'\ndown_revision = 'bbbb0002'\n",  # names itself
+])
+def test_heads_says_not_checked_when_the_heads_cannot_be_told(project: Path, defect: str) -> None:
+    # alembic would name other heads than a reader that drops or misreads the file: print
+    # none, write nothing, exit 2 — never a confident wrong answer.
+    based(project)
+    heads_file = project / HEAD_FILE
+    before = heads_file.read_bytes()
+    (project / "migrations" / "versions" / "bbbb0002_x.py").write_text(defect)
+    for args in (("heads",), ("heads", "--write")):
+        done = hookman(project, *args)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        assert done.stdout == ""
+        assert "not checked" in done.stderr
+    assert heads_file.read_bytes() == before
+
+
+def test_heads_revision_file_outside_every_project_is_an_error(project: Path,
+                                                              tmp_path: Path) -> None:
+    based(project)
+    stray = tmp_path / "elsewhere.py"
+    stray.write_text("x = 1\n")
+    done = hookman(project, "heads", "--write", "--revision-file", str(stray))
+    assert done.returncode == 2
+    assert "lies in no project's version locations" in done.stderr
+
+
+def test_graph_of_a_broken_history_says_what_it_could_not_draw(project: Path) -> None:
+    based(project)
+    (project / "migrations" / "versions" / "bbbb0002_x.py").write_text(
+        "revision = 'b' + 'bb2'\ndown_revision = 'aaaa0001'\n")
+    done = hookman(project, "graph")
+    assert done.returncode == 0, done.stderr
+    assert "make this drawing incomplete" in done.stderr
+    assert "[not-static]" in done.stderr
