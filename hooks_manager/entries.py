@@ -114,13 +114,13 @@ def write_entries(root: str, entries: list[dict[str, object]]) -> str:
     written = parsed.get("tool", {}).get("hookman", {}) if in_pyproject else parsed
     if not isinstance(written, dict) or written.get("projects") != entries:
         return by_hand  # the file already says something that would change their meaning
-    _write_atomic(path, new)
+    write_atomic(path, new)
     return (f"written to {os.path.basename(path)} ({len(entries)} "
             f"[[{'tool.hookman.' if in_pyproject else ''}projects]] entries); commit it so "
             "every clone, CI and the server check the same histories")
 
 
-def _write_atomic(path: str, data: bytes) -> None:
+def write_atomic(path: str, data: bytes) -> None:
     """A new file, or the old one replaced whole (its mode kept): never half written."""
     import tempfile
 

@@ -497,7 +497,7 @@ def remember_test_command(root: str, command: str) -> str:
     new = data + sep + f"\n[tool.hookman]\n{line}\n".encode()
     if tomllib.loads(new.decode()).get("tool", {}).get("hookman") != {"test_command": command}:
         return by_hand
-    from hooks_manager.writehook import replace_bytes
+    from hooks_manager.entries import write_atomic
 
-    replace_bytes(path, new)
+    write_atomic(path, new)
     return "written to a new [tool.hookman] table at the end of pyproject.toml"

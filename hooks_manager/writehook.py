@@ -17,6 +17,8 @@ import configparser
 import os
 import re
 
+from hooks_manager.entries import write_atomic
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from hooks_manager.prompts import Prompter
@@ -222,7 +224,7 @@ def _offer_hook(ini: str | None, prompter: Prompter) -> str:
         return (f"hookman: {ini}: post_write_hooks not changed; without it run "
                 f"`hookman heads --write` after alembic revision; or by hand: "
                 f"{by_hand(data, ini)}")
-    replace_bytes(ini, new)
+    write_atomic(ini, new)
     return f"hookman: {ini}: added hookman to [post_write_hooks] (lines added, none changed)"
 
 
@@ -260,22 +262,5 @@ def enable_in_pyproject(root: str) -> str:
     expected["tool"] = tool
     if after != expected:
         return f"not written: {by_hand_line}"
-    replace_bytes(path, new)
+    write_atomic(path, new)
     return "on (head_file = true written to pyproject.toml)"
-
-
-def replace_bytes(path: str, data: bytes) -> None:
-    """Replace a file's bytes at once (a temporary file renamed over it), keeping its mode."""
-    import tempfile
-
-    mode = os.stat(path).st_mode & 0o7777
-    fd, temp = tempfile.mkstemp(prefix=".pyproject-", dir=os.path.dirname(path))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.lexists(temp):
-            os.unlink(temp)
-        raise
