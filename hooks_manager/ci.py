@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 from hooks_manager import netgit, proc
-from hooks_manager.errors import EXIT_CANNOT_CHECK, EXIT_OK, EXIT_PROBLEMS, GitError, HookmanError
+from hooks_manager.errors import EXIT_CANNOT_CHECK, HookmanError
 from hooks_manager.repo import commit_sha
 
 TYPE_CHECKING = False
@@ -424,26 +424,3 @@ def _timeout(options: dict[str, str | bool]) -> float:
     if value <= 0:
         raise HookmanError(f"--fetch-timeout {raw!r} is not a positive number of seconds")
     return value
-
-
-def ci_command(options: dict[str, str | bool]) -> int:
-    """`hookman ci`: exit 0 healthy, 1 problems, 2 not checked (the reason printed)."""
-    from hooks_manager import ci_output
-    from hooks_manager.repo import find_root
-
-    root = find_root(os.getcwd())
-    if root is None:
-        raise NotChecked(f"not checked: {os.getcwd()} is not inside a git checkout",
-                         hint="run hookman ci in the job's checkout")
-    fmt = str(options.get("format", "text"))
-    try:
-        result = run_ci(root, options)
-    except NotChecked as exc:
-        ci_output.not_checked(fmt, exc, options)
-        return EXIT_CANNOT_CHECK
-    except GitError as exc:
-        ci_output.not_checked(fmt, NotChecked(f"not checked: {exc.message}", hint=exc.hint),
-                              options)
-        return EXIT_CANNOT_CHECK
-    ci_output.emit(fmt, result, options)
-    return EXIT_OK if result.ok else EXIT_PROBLEMS

@@ -16,7 +16,7 @@ def dispatch(args: list[str]) -> int:
         print(_help(command))
         return EXIT_OK
     if command == "ci":
-        from hooks_manager.ci import ci_command, parse_ci
+        from hooks_manager.ci import parse_ci
 
         return ci_command(parse_ci(rest))
     if command == "pre-receive":
@@ -121,3 +121,34 @@ def _default_upstream(root: str, remote: str) -> str | None:
 
     known = default_branch(root, remote)
     return known.name if known else None
+
+
+def ci_command(options: dict[str, str | bool]) -> int:
+    """`hookman ci`: exit 0 healthy, 1 problems, 2 not checked (the reason printed). Here, not
+    in ci.py, so the check and its renderers (ci_output) never import each other."""
+    from hooks_manager import ci_output
+    from hooks_manager.ci import NotChecked, run_ci
+    from hooks_manager.errors import (
+        EXIT_CANNOT_CHECK,
+        EXIT_OK,
+        EXIT_PROBLEMS,
+        GitError,
+    )
+    from hooks_manager.repo import find_root
+
+    root = find_root(os.getcwd())
+    if root is None:
+        raise NotChecked(f"not checked: {os.getcwd()} is not inside a git checkout",
+                         hint="run hookman ci in the job's checkout")
+    fmt = str(options.get("format", "text"))
+    try:
+        result = run_ci(root, options)
+    except NotChecked as exc:
+        ci_output.not_checked(fmt, exc, options)
+        return EXIT_CANNOT_CHECK
+    except GitError as exc:
+        ci_output.not_checked(fmt, NotChecked(f"not checked: {exc.message}", hint=exc.hint),
+                              options)
+        return EXIT_CANNOT_CHECK
+    ci_output.emit(fmt, result, options)
+    return EXIT_OK if result.ok else EXIT_PROBLEMS
