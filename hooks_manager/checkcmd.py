@@ -7,7 +7,7 @@ import sys
 
 from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS, HookmanError
 from hooks_manager.output import print_out
-from hooks_manager.selection import make_source, opt, root_for, select_project
+from hooks_manager.selection import make_source, opt, parse_options, root_for, select_project
 from hooks_manager.textsafe import lines
 
 _CHECK_FLAGS = {"--staged": "staged", "--json": "json", "-q": "quiet", "--quiet": "quiet"}
@@ -16,21 +16,7 @@ _CHECK_VALUES = {"--rev": "rev", "--against": "against", "-c": "config", "--conf
 
 
 def parse_check(args: list[str]) -> dict[str, str | bool]:
-    options: dict[str, str | bool] = {}
-    it = iter(args)
-    for arg in it:
-        key, eq, inline = arg.partition("=")
-        if key in _CHECK_VALUES:
-            value = inline if eq else next(it, None)
-            if value is None:
-                raise HookmanError(f"{key} needs a value", hint="see `hookman check --help`")
-            options[_CHECK_VALUES[key]] = value
-        elif arg in _CHECK_FLAGS:
-            options[_CHECK_FLAGS[arg]] = True
-        else:
-            raise HookmanError(f"unknown option {arg!r} for `hookman check`",
-                               hint="see `hookman check --help`")
-    return options
+    return parse_options(args, _CHECK_FLAGS, _CHECK_VALUES, "check")
 
 
 def check_command(options: dict[str, str | bool]) -> int:

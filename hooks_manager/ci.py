@@ -36,20 +36,9 @@ Exit codes as `hookman check`: 0 healthy, 1 problems, 2 not checked (the reason 
 
 
 def parse_ci(args: list[str]) -> dict[str, str | bool]:
-    options: dict[str, str | bool] = {}
-    it = iter(args)
-    for arg in it:
-        key, eq, inline = arg.partition("=")
-        if key in _VALUES:
-            value = inline if eq else next(it, None)
-            if value is None:
-                raise HookmanError(f"{key} needs a value", hint="see `hookman ci --help`")
-            options[_VALUES[key]] = value
-        elif arg in _FLAGS:
-            options[_FLAGS[arg]] = True
-        else:
-            raise HookmanError(f"unknown option {arg!r} for `hookman ci`",
-                               hint="see `hookman ci --help`")
+    from hooks_manager.selection import parse_options
+
+    options = parse_options(args, _FLAGS, _VALUES, "ci")
     fmt = options.get("format", "text")
     if fmt not in FORMATS:
         raise HookmanError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
