@@ -39,11 +39,14 @@ def check_command(options: dict[str, str | bool]) -> int:
     note = settings.trust_note()
     if note:
         print(lines(note), file=sys.stderr)
-    reports = check_projects(projects, source, settings)
     if settings.head_file:
-        from hooks_manager.headfile import judge_reports
+        from hooks_manager.headfile import judge_reports, list_alongside
 
+        list_alongside(projects, source)
+        reports = check_projects(projects, source, settings)
         judge_reports(reports, source)
+    else:
+        reports = check_projects(projects, source, settings)
     if options.get("json"):
         import json
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 
 from hooks_manager.graph import Problem, Verdict
+from hooks_manager.sources import Index
 
 # `collections.abc`-free typing: the names are for type checkers only.
 TYPE_CHECKING = False
@@ -165,6 +166,24 @@ def read_git(root: str, spec: str) -> bytes | None:
     return None
 
 
+def blob_id(data: bytes, width: int) -> str:
+    """The id git gives ``data`` as a blob (sha256 when ``width`` is 64), so a staged file
+    can be compared with the wanted bytes without reading it. The builtin hash modules load
+    in a fraction of hashlib's 4 ms (OpenSSL)."""
+    header = b"blob %d\0" % len(data)
+    try:
+        if width == 64:
+            from _sha256 import sha256  # type: ignore[import-not-found]
+        else:
+            from _sha1 import sha1 as sha256  # type: ignore[import-not-found]
+    except ImportError:  # an interpreter that renamed them (3.12 has _sha2)
+        import hashlib
+
+        return hashlib.new("sha256" if width == 64 else "sha1", header + data).hexdigest()
+    digest: str = sha256(header + data).hexdigest()
+    return digest
+
+
 def write(path: str, heads: list[str]) -> bool:
     """Write the file when its content differs; True when it changed. Atomic (a temporary
     file renamed over it), so a reader never sees half a file."""
@@ -184,6 +203,14 @@ def _quote(text: str) -> str:
     return shlex.quote(text)
 
 
+def list_alongside(projects: list[Project], source: Source) -> None:
+    """Ask an index source to list the head files in the same `git ls-files` as the revision
+    files: the commit hook then judges an up-to-date head file without a process of its own
+    (a `git cat-file` was a third of the hook's cost)."""
+    if isinstance(source, Index):
+        source.also = [source.rel(path_for(p.script_location)) for p in projects]
+
+
 def judge_reports(reports: list[ProjectReport], source: Source) -> None:
     """Add each project's head-file problem to its verdict (head_file = true). A predicted
     merge is not judged: there the two sides' head files conflict exactly when the history
@@ -199,6 +226,10 @@ def judge_reports(reports: list[ProjectReport], source: Source) -> None:
         if source.kind == "worktree":
             data = read_worktree(full)
         elif source.kind == "index":
+            stages = source.stages_of(shown) if isinstance(source, Index) else None
+            if stages is not None and "0" in stages and stages["0"] == blob_id(
+                    render(expected_heads(report.verdict)), len(stages["0"])):
+                continue  # the staged file is exactly what hookman would write
             data = read_git(source.root, ":" + shown)
         else:
             data = read_git(source.root, f"{getattr(source, 'rev', 'HEAD')}:{shown}")

@@ -109,11 +109,14 @@ def check_index(run: HookRun) -> int | None:
         say(f"hookman: nothing to check — {run.workspace.missing.message}")
         return None
     source = run.workspace.source
-    reports = check_projects(projects, source, run.settings)
     if run.settings.head_file:  # the staged alembic_heads.txt must name the staged heads
-        from hooks_manager.headfile import judge_reports
+        from hooks_manager.headfile import judge_reports, list_alongside
 
+        list_alongside(projects, source)
+        reports = check_projects(projects, source, run.settings)
         judge_reports(reports, source)
+    else:
+        reports = check_projects(projects, source, run.settings)
     failing = [r for r in reports if not r.verdict.ok]
     if not failing:
         return None

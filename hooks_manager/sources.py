@@ -556,17 +556,36 @@ class Index(GitSource):
 
     kind = "index"
 
+    def __init__(self, root: str) -> None:
+        super().__init__(root)
+        # Paths a later reader will ask about (the head files): listed in the same
+        # `git ls-files` as the revision files, so asking costs no process of its own.
+        self.also: list[str] = []
+        self._stages: dict[str, dict[str, str]] = {}
+
+    def stages_of(self, rel: str) -> dict[str, str] | None:
+        """stage -> blob id of ``rel`` ({} when absent, "0" when merged), if a listing
+        has covered it (see ``also``); None: not listed yet."""
+        return self._stages.get(rel) if rel in self._stages else None
+
     def entries(self, rels: list[str]) -> dict[str, str]:
         from hooks_manager import proc
 
-        paths = [r or "." for r in rels]
+        also = [p for p in self.also if p not in self._stages]
+        paths = [r or "." for r in rels] + also
         listing = proc.git(self.root, "ls-files", "-s", "-z", "--full-name", "--", *paths)
+        for path in also:
+            self._stages[path] = {}
         entries: dict[str, str] = {}
         # `<mode> <oid> <stage>\t<path>`, decoded once and sliced (see parse_ls_tree).
         for item in listing.decode("utf-8", "surrogateescape").split("\0"):
             tab = item.find("\t")
             if tab < 0:
                 continue
+            if item[tab + 1 :] in also:
+                self._stages[item[tab + 1 :]][item[tab - 1]] = item[7 : tab - 2]
+                if item[tab - 1] != "0":
+                    continue  # a conflicted head file is its reader's to report
             if item[tab - 1] != "0":
                 raise GitError(f"the index has unmerged paths ({item[tab + 1:]})",
                                hint="resolve the conflict and `git add` the file first")
