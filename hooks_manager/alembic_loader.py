@@ -14,6 +14,7 @@ import tempfile
 from hooks_manager.config import Project
 from hooks_manager.graph import Problem, Record
 from hooks_manager.scan import record_from_values
+from hooks_manager.sitepaths import full_site
 from hooks_manager.sources import File
 
 _NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
@@ -22,6 +23,7 @@ _NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
 def load_dynamic(
     project: Project, root: str, files: list[tuple[File, Problem]]
 ) -> tuple[list[Record], list[Problem]]:
+    full_site()  # alembic lives in site-packages, and sys.path is saved below
     records: list[Record] = []
     problems: list[Problem] = []
     # alembic puts the ini's prepend_sys_path first (ScriptDirectory.from_config); so do we,

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import typer
+from hooks_manager.sitepaths import full_site
 
-from hooks_manager import __version__
-from hooks_manager.errors import EXIT_INTERRUPTED, HookmanError
+full_site()  # typer lives in site-packages
+
+import typer  # noqa: E402
+
+from hooks_manager import __version__  # noqa: E402
+from hooks_manager.errors import EXIT_INTERRUPTED, HookmanError  # noqa: E402
 
 app = typer.Typer(
     name="hookman",

@@ -12,10 +12,14 @@ import contextlib
 import os
 import shlex
 
-import git
+from hooks_manager.sitepaths import full_site
 
-from hooks_manager.errors import GitError, MergeError
-from hooks_manager.repo import in_progress
+full_site()  # GitPython lives in site-packages, which the hook shims' -S start skips
+
+import git  # noqa: E402
+
+from hooks_manager.errors import GitError, MergeError  # noqa: E402
+from hooks_manager.repo import in_progress  # noqa: E402
 
 
 def open_repo(root: str) -> git.Repo:

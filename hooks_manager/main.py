@@ -3,6 +3,7 @@ never load typer (~110 ms); every other command goes to the typer app in cli.py.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from hooks_manager.checkcmd import check_command, parse_check
@@ -14,6 +15,12 @@ SHIM_NOT_IMPORTABLE = 112  # templates/hook.sh: the interpreter has no hooks_man
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if os.environ.get("COVERAGE_PROCESS_START") or os.environ.get("COVERAGE_PROCESS_CONFIG"):
+        # coverage measures child processes through a .pth file, which the shims' -S start
+        # skips: a measured run loads site first, so the hook is measured like any child.
+        from hooks_manager.sitepaths import full_site
+
+        full_site()
     degrade_output()
     if args[:1] == ["hook"]:
         from hooks_manager.hook import run_hook

@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING
 from hooks_manager.config import Project
 from hooks_manager.errors import MergeError
 from hooks_manager.owned import Owned, snapshot
+from hooks_manager.sitepaths import full_site
+
+full_site()  # alembic (imported where used) lives in site-packages: see sitepaths
 
 if TYPE_CHECKING:
     from alembic.config import Config

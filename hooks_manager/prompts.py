@@ -39,6 +39,9 @@ class Terminal:
     interactive = True
 
     def __init__(self, tty_in: TextIO, tty_out: TextIO) -> None:
+        from hooks_manager.sitepaths import full_site
+
+        full_site()  # questionary lives in site-packages: see sitepaths
         self._in = tty_in
         self._out = tty_out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 SHIM_VERSION = 1
@@ -61,9 +62,18 @@ def render(hook_type: str, python: str, template: str | None = None) -> str:
     start = template.index("\n", start) + 1
     end = template.index(_BLOCK_END, start)
     values = {"HOOK_TYPE": hook_type, "INSTALL_PYTHON": python,
-              "SKIP_HINT": SKIP_HINTS[hook_type]}
+              "INSTALL_PATH": install_path(python), "SKIP_HINT": SKIP_HINTS[hook_type]}
     block = "".join(f"{name}={sh_quote(value)}\n" for name, value in values.items())
     return template[:start] + block + template[end:]
+
+
+def install_path(python: str) -> str:
+    """The folder holding this hooks_manager, when the shim runs this interpreter: the shim
+    then starts Python with -S (no site) and puts just that folder on sys.path. "" for another
+    interpreter, whose hookman may live elsewhere: that shim starts Python the usual way."""
+    if os.path.abspath(python) != os.path.abspath(sys.executable):
+        return ""
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def shim_version(data: bytes) -> int | None:

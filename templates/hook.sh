@@ -14,14 +14,21 @@ export HOOKMAN_HOOKS_DIR
 
 # git's stdin (pre-push's ref lines) reaches Python untouched: nothing here reads it. -P: the
 # repository's own top-level modules must never shadow the standard library. -c rather than -m:
-# runpy's imports cost a few milliseconds on every commit. Exit 112 means "hookman is not
-# importable there" (a venv rebuilt without it): then try hookman on PATH like a missing python.
+# runpy's imports cost a few milliseconds on every commit. -S with INSTALL_PATH (the folder
+# holding hooks_manager) skips site's .pth files, a third of start-up: the check is stdlib
+# only, and hookman loads site itself before it imports alembic or GitPython for a fix.
+# Exit 112 means "hookman is not importable there" (a venv rebuilt without it): then try
+# hookman on PATH like a missing python.
 if [ -x "$INSTALL_PYTHON" ]; then
-  "$INSTALL_PYTHON" -P -c 'try:
+  "$INSTALL_PYTHON" ${INSTALL_PATH:+-S} -P -c 'import sys
+if sys.argv[1]:
+    sys.path.append(sys.argv[1])
+del sys.argv[1]
+try:
     from hooks_manager.main import main
 except ImportError:
     raise SystemExit(112)
-raise SystemExit(main())' hook "$HOOK_TYPE" "$@"
+raise SystemExit(main())' "$INSTALL_PATH" hook "$HOOK_TYPE" "$@"
   status=$?
   [ "$status" -eq 112 ] || exit "$status"
 fi

@@ -1,0 +1,83 @@
+"""The shims start Python with -S (no site, no .pth files: a third of start-up) and put only
+hookman's own folder on sys.path; hookman loads site itself before it imports a third-party
+library. These tests run with coverage's child-process switch cleared (NO_COVERAGE): a
+measured child loads site on purpose, which would hide the -S start."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import hooks_manager
+from tests.helpers import NO_COVERAGE, add_revision, commit_all, git, init_repo, make_project
+from tests.pushkit import FIRST, SECOND, forked_setup, install_hooks, push
+
+HOOKMAN_FOLDER = os.path.dirname(os.path.dirname(os.path.abspath(hooks_manager.__file__)))
+
+
+def _marker_site(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A sitecustomize that leaves a marker: site.main() imports it, -S never does."""
+    folder = tmp_path / "customize"
+    folder.mkdir()
+    marker = tmp_path / "site-ran"
+    (folder / "sitecustomize.py").write_text(
+        f"open({str(marker)!r}, 'a').write('site\\n')\n")
+    return marker, {**NO_COVERAGE, "PYTHONPATH": str(folder)}
+
+
+def test_the_shim_names_hookmans_folder_and_starts_without_site(tmp_path: Path) -> None:
+    repo = make_project(init_repo(tmp_path / "repo"))
+    install_hooks(repo)
+    shim = (repo / ".git" / "hooks" / "pre-commit").read_text()
+    assert f"INSTALL_PATH='{HOOKMAN_FOLDER}'" in shim
+    assert '"$INSTALL_PYTHON" ${INSTALL_PATH:+-S} -P -c' in shim
+
+
+def test_a_healthy_commit_never_loads_site(tmp_path: Path) -> None:
+    marker, env = _marker_site(tmp_path)
+    repo = make_project(init_repo(tmp_path / "repo"))
+    add_revision(repo, "aaaa00000001", None)
+    commit_all(repo, "base")
+    install_hooks(repo)
+    add_revision(repo, "bbbb00000002", "aaaa00000001")
+    git(repo, "add", "-A")
+    done = subprocess.run(["git", "commit", "-q", "-m", "second"], cwd=repo,
+                          capture_output=True, text=True, env={**os.environ, **env},
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert git(repo, "log", "-1", "--format=%s") == "second"
+    assert not marker.exists(), "the commit hook loaded site"
+    # The same interpreter without -S runs sitecustomize: the marker works.
+    subprocess.run([sys.executable, "-c", "pass"], env={**os.environ, **env}, check=True)
+    assert marker.read_text() == "site\n"
+
+
+def test_site_loads_only_when_a_library_is_imported(tmp_path: Path) -> None:
+    marker, env = _marker_site(tmp_path)
+    code = (
+        "import os, sys\n"
+        f"sys.path.append({HOOKMAN_FOLDER!r})\n"
+        "import hooks_manager.hook, hooks_manager.check, hooks_manager.headfile\n"
+        f"print(os.path.exists({str(marker)!r}))\n"
+        "import hooks_manager.gitops, hooks_manager.merge\n"
+        "import alembic.command, git\n"
+        f"print(os.path.exists({str(marker)!r}))\n"
+    )
+    done = subprocess.run([sys.executable, "-S", "-P", "-c", code], capture_output=True,
+                          text=True, env={**os.environ, **env}, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]
+
+
+def test_a_fork_is_merged_through_the_site_less_shim(tmp_path: Path) -> None:
+    # auto_merge imports alembic and GitPython inside the -S hook process.
+    setup = forked_setup(tmp_path, settings="auto_merge = true\n")
+    git(setup.clone, "config", "hookman.trustRepoCode", "true")
+    done = push(setup.clone, "-u", "origin", "feature-b", env={"CI": "1", **NO_COVERAGE})
+    assert done.returncode != 0
+    assert "merged origin/main into feature-b" in done.stderr, done.stderr
+    names = git(setup.clone, "show", "--name-only", "--format=", "HEAD").splitlines()
+    assert any(FIRST in name and "merge" in name for name in names), names
+    assert SECOND in git(setup.clone, "log", "--format=%s", "-3")
