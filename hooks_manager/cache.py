@@ -16,7 +16,7 @@ from hooks_manager.graph import Record, Verdict
 
 # Stamped with the format and hookman's version: a newer scanner may read a file differently
 # (it did: the whole-file syntax check), so an older cache is simply rebuilt.
-_FORMAT = (4, __version__)
+_FORMAT = (5, __version__)
 Key = str | tuple[str, int, int, int]
 # What an entry is stored under: the source's key AND the file name. A record is a function of
 # (bytes, file name) -- a file with no `revision =` takes its id from a `<hex>.py` name
@@ -32,12 +32,15 @@ Remembered = tuple[Fingerprint, list[tuple[Entry, str]], list[str], list[str],
 
 
 class ScanCache:
-    __slots__ = ("_dirty", "_entries", "_path", "_used", "_verdicts")
+    __slots__ = ("_dirty", "_entries", "_path", "_used", "_verdicts", "_weak")
 
     def __init__(self, path: str | None) -> None:
         self._path = path
         self._entries: dict[_Stored, Entry] = {}
         self._verdicts: dict[str, Remembered] = {}
+        # revision id -> why it looks typed by hand ("" when it does not): a pure function of
+        # the id that every `hookman check` asks of every revision (~6 µs each).
+        self._weak: dict[str, str] = {}
         if path:
             self._load(path)
         self._used: set[_Stored] = set()
@@ -49,9 +52,18 @@ class ScanCache:
                 loaded = marshal.loads(handle.read())
         except (OSError, EOFError, ValueError, TypeError):
             return
-        if (isinstance(loaded, tuple) and len(loaded) == 3 and loaded[0] == _FORMAT
-                and isinstance(loaded[1], dict) and isinstance(loaded[2], dict)):
-            self._entries, self._verdicts = loaded[1], loaded[2]
+        if (isinstance(loaded, tuple) and len(loaded) == 4 and loaded[0] == _FORMAT
+                and all(isinstance(part, dict) for part in loaded[1:])):
+            self._entries, self._verdicts, self._weak = loaded[1], loaded[2], loaded[3]
+
+    def judged(self, rev: str) -> str | None:
+        """The remembered weak-id reason of ``rev`` ("" for none); None when never judged."""
+        return self._weak.get(rev)
+
+    def judge(self, rev: str, reason: str) -> None:
+        if self._path is not None:
+            self._weak[rev] = reason
+            self._dirty = True
 
     def recall(self, project: str, fingerprint: Fingerprint) -> Verdict | None:
         """The healthy verdict reached from exactly these inputs, if remembered."""
@@ -99,13 +111,16 @@ class ScanCache:
         if not self._dirty or self._path is None:
             return
         entries = self._entries
+        weak = self._weak
         if len(entries) > 4 * len(self._used) + 1000:
             entries = {k: v for k, v in entries.items() if k in self._used}
+            live = {v[0] for v in entries.values()}
+            weak = {rev: why for rev, why in weak.items() if rev in live}
         tmp = f"{self._path}.{os.getpid()}.tmp"
         try:
             os.makedirs(os.path.dirname(self._path), exist_ok=True)
             with open(tmp, "wb") as handle:
-                handle.write(marshal.dumps((_FORMAT, entries, self._verdicts)))
+                handle.write(marshal.dumps((_FORMAT, entries, self._verdicts, weak)))
             os.replace(tmp, self._path)
         except OSError:
             # A read-only or full disk only costs speed next time.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hooks_manager.cache import ScanCache
 from hooks_manager.config import Project, Settings
 from hooks_manager.graph import ERROR, WARNING, Problem, Record, Verdict, analyze
-from hooks_manager.scan import filename_warning, read
+from hooks_manager.scan import filename_warning, read_many
 from hooks_manager.sources import File, Source
 
 _EXPLAINED = frozenset({"duplicate-revision", "merge-conflict", "multiple-heads"})
@@ -141,6 +141,8 @@ def read_records(
     unseen = [file for file in files if file.known is None and file.problem is None]
     quiet = _quiet_compiler() if unseen else None
     try:
+        fresh = dict(zip((id(f) for f in unseen), read_many(
+            [(f.data, f.path, f.filename) for f in unseen]), strict=True))
         for file in files:
             if file.known is not None:
                 records.append(file.known)
@@ -153,7 +155,7 @@ def read_records(
             if file.problem is not None:
                 problems.append(file.problem)
                 continue
-            found, found_problems = read(file.data, file.path, file.filename)
+            found, found_problems = fresh[id(file)]
             static = [p for p in found_problems if p.kind == "not-static"]
             if static and (found is None or fallback):
                 dynamic.append((file, static[0]))

@@ -16,6 +16,7 @@ from hooks_manager.graph import ERROR, WARNING, Problem, Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from hooks_manager.cache import ScanCache
     from hooks_manager.config import Project
     from hooks_manager.graph import Verdict
     from hooks_manager.sources import PredictedMerge, Source
@@ -92,11 +93,19 @@ def _run_coverage(text: str) -> int:
     return sum(marked)
 
 
-def weak_id_problems(records: Sequence[Record], limit: int = 5) -> list[Problem]:
-    """A warning per pattern id (at most ``limit``, then one line for the rest)."""
+def weak_id_problems(records: Sequence[Record], limit: int = 5,
+                     cache: ScanCache | None = None) -> list[Problem]:
+    """A warning per pattern id (at most ``limit``, then one line for the rest). ``cache``
+    remembers each id's answer (a pure function of the id) for the next check."""
     found = []
     for rec in records:
-        reason = weak_reason(rec.revision)
+        known = cache.judged(rec.revision) if cache is not None else None
+        if known is None:
+            reason = weak_reason(rec.revision)
+            if cache is not None:
+                cache.judge(rec.revision, reason or "")
+        else:
+            reason = known or None
         if reason is not None:
             found.append((rec, reason))
     out = []

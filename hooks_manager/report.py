@@ -185,7 +185,10 @@ def _weak_ids(report: ProjectReport, quiet: bool = False) -> list[Problem]:
 
         new = {r for line in fork_facts(report)[2].values() for r in line}
         records = [r for r in records if r.revision in new]
-    return weak_id_problems(records)
+    cache = report.source.cache
+    found = weak_id_problems(records, cache=cache)
+    cache.save()  # the answers, for the next check (nothing is written when none was new)
+    return found
 
 
 def _dependency_note(report: ProjectReport) -> list[str]:

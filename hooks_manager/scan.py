@@ -1,13 +1,14 @@
 """The bytes of a revision file -> a Record and the problems found, without running it.
 
-One reader with two speeds. A file shaped like alembic's template (the four assignments on
-consecutive lines, the names not used again) is read from its bytes and compiled only to
-prove it has no syntax error. Every other file is read by one walk over the module-level
-statements of the tree ``compile()`` returns. (Compiling to bytecode instead of a tree was
-measured: no faster within the noise, and it prints the compiler's SyntaxWarnings.)
+One reader: every file that compiles is read by one walk over the module-level statements
+of the tree ``compile()`` returns (alembic compiles the whole file too, so a syntax error
+anywhere is found). A byte-level reader of the template's four lines once ran beside it; the
+walk is as fast (compile() is the cost either way), so it went. (Compiling to bytecode
+instead of a tree was measured: no faster within the noise, and it prints the compiler's
+SyntaxWarnings.)
 A file that does not compile still keeps its place in the graph when its literal
 ``revision`` and ``down_revision`` can be read line by line (``_fallback``): dropping it
-would make its parent look like a second head. Neither reader trusts the docstring
+would make its parent look like a second head. Neither reads the docstring
 ("Revises:" lines go stale).
 """
 
@@ -26,8 +27,7 @@ NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
 # place, and what could not be read is named.
 _OPTIONAL = ("branch_labels", "depends_on")
 
-# The template reader is plain bytes work, no `re`: importing re alone costs ~9 ms.
-_BLOCK_NAMES = (b"revision", b"down_revision", b"branch_labels", b"depends_on")
+# The fallback reader is plain bytes work, no `re`: importing re alone costs ~9 ms.
 _QUOTES = (b"'", b'"')
 _ONLY_AST = 0x400  # ast.PyCF_ONLY_AST, without `import ast`
 
@@ -49,15 +49,7 @@ def read(data: bytes, path: str, filename: str) -> tuple[Record | None, list[Pro
     if b"\0" in data:
         return None, [Problem("unparseable-file", f"{path}: binary file (contains NUL bytes), "
                               "not Python source", path=path)]
-    block = _block_values(data, path) if data.isascii() or _is_utf8(data) else None
-    if block is not None:
-        # alembic compiles the whole file, so a syntax error anywhere breaks `upgrade head`.
-        try:
-            compile(data, path, "exec", _ONLY_AST, dont_inherit=True)
-        except (SyntaxError, ValueError) as exc:
-            return _fallback(data, path, filename, exc)
-        return block, []
-    try:
+    try:  # the whole file, as alembic compiles it: a syntax error anywhere breaks upgrade
         tree = compile(data, path, "exec", _ONLY_AST, dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
         return _fallback(data, path, filename, exc)
@@ -79,52 +71,10 @@ def _syntax_error(path: str, exc: SyntaxError | ValueError) -> Problem:
                    path=path, line=exc.lineno or 0)
 
 
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode()
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-# --- the template reader ---------------------------------------------------------------------
-
-
-def _block_values(data: bytes, path: str) -> Record | None:
-    """The template's four consecutive lines. What comes before them cannot matter (a later
-    assignment wins in Python); what comes after must not mention the names again."""
-    start = data.find(b"\nrevision") + 1
-    if not start or data.count(b'"""', 0, start) % 2 or data.count(b"'''", 0, start) % 2:
-        return None  # absent, or inside a triple-quoted string
-    values = []
-    pos = start
-    for name in _BLOCK_NAMES:
-        end = data.find(b"\n", pos)
-        if end == -1 or not data.startswith(name, pos):
-            return None
-        left, eq, right = data[pos + len(name) : end].partition(b"=")
-        pos = end + 1
-        left = left.strip()
-        if not eq or (left and left[:1] != b":") or right[:1] == b"=":
-            return None  # not `name = ...` / `name: annotation = ...`
-        value = _literal(right)
-        if value is None:
-            return None
-        values.append(value)
-    end = pos
-    if (data.find(b"revision", end) != -1 or data.find(b"branch_labels", end) != -1
-            or data.find(b"depends_on", end) != -1):
-        return None
-    rev, down, labels, deps = values
-    if len(rev) != 1:
-        return None
-    return Record(rev[0], down, deps, labels, path, data.count(b"\n", 0, start) + 1)
-
-
 def _literal(text: bytes) -> tuple[str, ...] | None:
     """None, 'x', "x", ('a', 'b'), ['a'] as alembic's to_tuple sees them; None for anything
-    else (a comment, an escape, implicit concatenation, an expression): the slower readers
-    decide those."""
+    else (a comment, an escape, implicit concatenation, an expression): the fallback then
+    cannot place the file."""
     text = text.strip()
     if text == b"None":
         return ()
@@ -383,3 +333,63 @@ def filename_warning(rec: Record, filename: str) -> Problem | None:
     return None
 
 
+
+
+# --- many files at once ----------------------------------------------------------------------
+
+# Below this many unread files a second process costs more than it saves (fork ~1 ms).
+_PARALLEL_FROM = 64
+Read = tuple[Record | None, list[Problem]]
+
+
+def read_many(items: list[tuple[bytes, str, str]]) -> list[Read]:
+    """read() of each (data, path, filename). A cold check (a fresh clone, every CI run) is
+    mostly compile(), one file at a time: with a second core, a forked child reads the second
+    half meanwhile. The child hands back only clean records; anything else (a problem, a
+    child that died) is read again here, so the answer never depends on the split."""
+    import os
+
+    if len(items) < _PARALLEL_FROM or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        return [read(*item) for item in items]
+    half = len(items) // 2
+    import marshal
+
+    try:
+        reader, writer = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return [read(*item) for item in items]
+    if pid == 0:  # the child: read, report, and leave without running anything of the parent's
+        try:
+            os.close(reader)
+            clean = {}
+            for index in range(half, len(items)):
+                record, problems = read(*items[index])
+                if record is not None and not problems:
+                    clean[index] = (record.revision, record.down_revisions, record.depends_on,
+                                    record.branch_labels, record.line)
+            data = marshal.dumps(clean)
+            with os.fdopen(writer, "wb") as out:
+                out.write(data)
+        finally:
+            os._exit(0)
+    os.close(writer)
+    try:
+        results = [read(*item) for item in items[:half]]
+    finally:
+        with os.fdopen(reader, "rb") as inp:
+            got = inp.read()
+        os.waitpid(pid, 0)
+    try:
+        loaded = marshal.loads(got) if got else {}
+    except (EOFError, ValueError, TypeError):
+        loaded = {}  # a child that died half-way: its files are read again below
+    clean = loaded if isinstance(loaded, dict) else {}
+    for index in range(half, len(items)):
+        found = clean.get(index)
+        if found is None:
+            results.append(read(*items[index]))
+        else:
+            revision, down, deps, labels, line = found
+            results.append((Record(revision, down, deps, labels, items[index][1], line), []))
+    return results

@@ -178,11 +178,35 @@ class WorkTree(Source):
     kind = "worktree"
     cache_kind = "worktree"
 
+    def _tracked_paths(self, names: tuple[str, ...], suffixes: tuple[str, ...]) -> list[str]:
+        """The index entries the names match, remembered by the index file's identity: the
+        listing is a function of the index alone, so `hookman check` in an unchanged clone
+        asks git nothing."""
+        folder = git_dir(self.root)
+        if folder is None:
+            return []
+        from hooks_manager.memo import memo_for
+
+        index = os.path.join(self.root, os.environ.get("GIT_INDEX_FILE")
+                             or os.path.join(folder, "index"))
+        try:
+            st = os.stat(index)
+        except OSError:
+            return list(_index_listing(self.root, names, suffixes, stages=False))
+        memo = memo_for(folder, "tracked")
+        key = (index, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, names, suffixes)
+        known = memo.get(key)
+        if isinstance(known, list):
+            return [str(path) for path in known]
+        paths = list(_index_listing(self.root, names, suffixes, stages=False))
+        memo.put(key, paths)
+        memo.save()
+        return paths
+
     def tracked(self, names: tuple[str, ...], suffixes: tuple[str, ...] = ()) -> dict[str, str]:
         # Tracked files as git lists them, plus the root's own files (a new alembic.ini is
         # checked before its first `git add`, as it always was); no folder is walked.
-        paths = set(_index_listing(self.root, names, suffixes, stages=False)
-                    if git_dir(self.root) else ())
+        paths = set(self._tracked_paths(names, suffixes))
         paths.update(names)
         if suffixes:
             # The root folder only: its own files, as git would list them.
@@ -629,6 +653,7 @@ class PredictedMerge(GitSource):
         self.theirs = theirs
         self.conflicts: list[str] = []
         self._merged: dict[str, str] | None = None
+        self._all_conflicts: list[str] = []
 
     def describe(self) -> dict[str, object]:
         return {"kind": self.kind, "rev": self.ours, "against": self.theirs}
@@ -638,22 +663,50 @@ class PredictedMerge(GitSource):
         return sorted(set(_whole_tree(self.root, self.ours)[1])
                       | set(_whole_tree(self.root, self.theirs)[1]))
 
+    def identify(self, paths: list[str]) -> dict[str, str]:
+        # Settings, discovery and the revision files are all read from one listing of each
+        # side (listing a few paths per question cost a git process each: 16 per check).
+        merged = self.entries([""])
+        return {p: merged[p] for p in paths if p in merged}
+
     def entries(self, rels: list[str]) -> dict[str, str]:
-        if rels == [""] and self._merged is not None:
+        if self._merged is None:  # each side listed whole, once; every question filters it
+            self._merged, self._all_conflicts = self._merge()
+        if "" in rels:
+            self.conflicts = self._all_conflicts
             return self._merged
+        # Only the conflicts under what was asked are this question's notes.
+        prefixes = tuple(r + "/" for r in rels)
+        self.conflicts = [p for p in self._all_conflicts if p in rels or p.startswith(prefixes)]
+        return {p: oid for p, oid in self._merged.items() if p in rels or p.startswith(prefixes)}
+
+    def _merge(self) -> tuple[dict[str, str], list[str]]:
         base = merge_base(self.root, self.ours, self.theirs)
-        ours = _tree_entries(self.root, self.ours, rels)
-        theirs = _tree_entries(self.root, self.theirs, rels)
-        old = _tree_entries(self.root, base, rels) if base else {}
-        merged, self.conflicts = three_way(old, ours, theirs)
-        if rels == [""]:
-            self._merged = merged
-        return merged
+        # One side already holding the other (a branch that took main in, a clone of main
+        # itself) merges to that side: one listing, not three.
+        shas = _commit_ids(self.root, self.ours, self.theirs)
+        if shas is not None and base in shas:
+            return _tree_entries(self.root, self.ours if base == shas[1] else self.theirs,
+                                 [""]), []
+        ours = _tree_entries(self.root, self.ours, [""])
+        theirs = _tree_entries(self.root, self.theirs, [""])
+        old = _tree_entries(self.root, base, [""]) if base else {}
+        return three_way(old, ours, theirs)
 
     def notes(self) -> list[Problem]:
         return [Problem("merge-conflict", f"{path} differs on both sides; the prediction reads "
                         f"{self.ours}'s version", severity=WARNING, path=path)
                 for path in self.conflicts]
+
+
+def _commit_ids(root: str, *revs: str) -> tuple[str, ...] | None:
+    """The commit id of each of ``revs`` in one `git rev-parse`; None when one names none
+    (the listing that follows then says which)."""
+    from hooks_manager import proc
+
+    result = proc.run(["git", "rev-parse", *[f"{rev}^{{commit}}" for rev in revs]], root)
+    ids = tuple(result.out.decode().split())
+    return ids if result.code == 0 and len(ids) == len(revs) else None
 
 
 def three_way(

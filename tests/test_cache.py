@@ -89,7 +89,7 @@ def test_hookman_cache_dir_holds_the_cache_and_serves_a_fresh_clone(
     assert key in saved[1]
     planted = ("bbbb0002", ("aaaa0001",), (), ("planted_label",), saved[1][key][4])
     (shared / "scan-cache-blobs").write_bytes(
-        marshal.dumps((saved[0], {**saved[1], key: planted}, {})))
+        marshal.dumps((saved[0], {**saved[1], key: planted}, {}, saved[3])))
     done = hookman(clone, "check", "--rev", "HEAD", "--json", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "planted_label" in done.stdout

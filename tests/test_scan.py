@@ -267,3 +267,31 @@ def test_a_file_that_does_not_compile_and_hides_its_ids_yields_no_record() -> No
                             "versions/b1.py", "b1.py")
     assert record is None
     assert [p.kind for p in problems] == ["unparseable-file"]
+
+
+def _shape(found: tuple[Record | None, list[Problem]]) -> tuple[object, ...]:
+    record, problems = found
+    fields = None if record is None else (record.revision, record.down_revisions,
+                                          record.depends_on, record.branch_labels,
+                                          record.path, record.line)
+    return fields, [(p.kind, p.message, p.severity, p.line) for p in problems]
+
+
+def test_many_files_read_in_two_processes_match_one_by_one() -> None:
+    # Above the threshold a forked child reads the second half; clean records come back
+    # from it, everything else is read again here. Mixed so both halves hold every kind.
+    from hooks_manager.scan import _PARALLEL_FROM, read_many
+
+    kinds = [
+        b'revision = "r{n}"\ndown_revision = None\n',
+        b'revision = "r{n}"\ndown_revision = (\n',  # syntax error, literal lines still read
+        b'revision = "r{n}"\ndown_revision = compute()\n',  # not a literal
+        b"",
+        b'"""doc"""\nrevision: str = \'r{n}\'\ndown_revision = ("a", "b")\nx = 1\n',
+        b"\0binary",
+    ]
+    items = [(kinds[n % len(kinds)].replace(b"{n}", str(n).encode()), f"v/f{n}.py", f"f{n}.py")
+             for n in range(_PARALLEL_FROM * 2 + 7)]
+    assert [_shape(r) for r in read_many(items)] == [_shape(read_all(*i)) for i in items]
+    clean = [r for r, problems in read_many(items) if r is not None and not problems]
+    assert len(clean) > _PARALLEL_FROM // 2  # the child's half did hand records back

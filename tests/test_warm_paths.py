@@ -1,0 +1,77 @@
+"""What a warm run skips, observed through git's own trace (GIT_TRACE names every git command
+a process runs) and through the answers staying the same as a cold run's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.headkit import HEAD_FILE, add_on, based
+from tests.helpers import add_revision, commit_all, git, hookman
+from tests.hooktools import commit, install
+
+
+def _git_commands(trace: Path) -> list[str]:
+    """The git commands in a GIT_TRACE file (`trace: built-in: git <command> ...`); git
+    creates the file only when a git command runs."""
+    if not trace.exists():
+        return []
+    return [line.split("built-in: ", 1)[1] for line in trace.read_text().splitlines()
+            if "trace: built-in: " in line]
+
+
+def test_an_unchanged_clone_is_checked_without_listing_the_index(project: Path,
+                                                                 tmp_path: Path) -> None:
+    add_revision(project, "aaaa00000001", None)
+    commit_all(project, "base")
+    first = hookman(project, "check")
+    assert first.returncode == 0, first.stderr
+    trace = tmp_path / "trace"
+    again = hookman(project, "check", env={"GIT_TRACE": str(trace)})
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == first.stdout
+    assert not [c for c in _git_commands(trace) if c.startswith("git ls-files")]
+    # A change to the index (a second project staged) is seen at once.
+    other = project / "other"
+    (other / "migrations" / "versions").mkdir(parents=True)
+    (other / "alembic.ini").write_text("[alembic]\nscript_location = migrations\n")
+    (other / "migrations" / "env.py").write_text("")
+    git(project, "add", "-A")
+    found = hookman(project, "check")
+    assert found.returncode == 0, found.stderr
+    assert "other" in found.stdout, found.stdout
+
+
+def test_weak_ids_are_named_the_same_warm_and_cold(project: Path) -> None:
+    add_revision(project, "aaaaaa111111", None)  # three distinct characters: typed by hand
+    add_revision(project, "5f2c9e0b7d41", "aaaaaa111111")
+    commit_all(project, "base")
+    cold = hookman(project, "check", env={"HOOKMAN_NO_CACHE": "1"})
+    first = hookman(project, "check")
+    warm = hookman(project, "check")
+    assert "revision id aaaaaa111111 (" in cold.stdout, cold.stdout
+    assert "looks typed by hand" in cold.stdout
+    assert cold.stdout == first.stdout == warm.stdout
+    assert "5f2c9e0b7d41 (" not in warm.stdout  # the random id is not named
+
+
+def test_an_up_to_date_head_file_costs_the_commit_no_read(project: Path,
+                                                          tmp_path: Path) -> None:
+    based(project)
+    install(project)
+    trace = tmp_path / "trace"
+    add_revision(project, "bbbb0002", "aaaa0001")
+    assert hookman(project, "heads", "--write").returncode == 0
+    git(project, "add", "-A")
+    done = commit(project, "-m", "b", env={"GIT_TRACE": str(trace)})
+    assert done.returncode == 0, done.stderr
+    commands = _git_commands(trace)
+    assert any(c.startswith("git ls-files") and HEAD_FILE in c for c in commands), commands
+    assert not [c for c in commands if c.startswith("git cat-file blob")], commands
+    # A stale one is still read and blocked.
+    add_revision(project, "cccc0003", "bbbb0002")
+    git(project, "add", "-A")
+    stale = commit(project, "-m", "c")
+    assert stale.returncode == 1
+    assert "stale-head-file" in stale.stderr or "alembic_heads.txt says" in stale.stderr
+    add_on(project, "dddd0004", "cccc0003", "d, head file written")
+    assert git(project, "log", "-1", "--format=%s") == "d, head file written"
