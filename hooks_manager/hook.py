@@ -14,8 +14,6 @@ from hooks_manager.errors import EXIT_CANNOT_CHECK, EXIT_OK, EXIT_PROBLEMS
 from hooks_manager.hookrun import HookRun, skipped, turned_off
 from hooks_manager.output import say
 from hooks_manager.repo import find_root, in_progress
-from hooks_manager.sources import Index, WorkTree
-from hooks_manager.workspace import load_workspace
 
 # `collections.abc` loads the whole collections package (~2 ms); the name is for type checkers.
 TYPE_CHECKING = False
@@ -61,12 +59,7 @@ def run_previous_hook(run: HookRun) -> int | None:
 
 
 def load(run: HookRun) -> int | None:
-    # Settings come from the work tree (the user's own choice of what runs); pre-commit's
-    # projects are found in the index, what the commit records.
-    source = Index(run.root) if run.hook_type != "pre-push" else WorkTree(run.root)
-    run.workspace = load_workspace(run.root, source, settings_source=WorkTree(run.root),
-                                   projects=False)
-    run.settings = run.workspace.settings
+    """The workspace is read here (run.settings is its first use), before any check."""
     note = run.settings.trust_note()
     if note:
         say(note)
@@ -78,7 +71,6 @@ def load(run: HookRun) -> int | None:
 def honour_off_switch(run: HookRun) -> int | None:
     """HOOKMAN=0 turns every check off, with a visible line, unless [tool.hookman] required
     names some: then only those run (`skipped` says which)."""
-    assert run.settings is not None
     if turned_off() and not run.settings.required:
         say(f"hookman: {run.hook_type} checks skipped (HOOKMAN={os.environ['HOOKMAN']})")
         return EXIT_OK
@@ -100,8 +92,6 @@ def check_index(run: HookRun) -> int | None:
     """The staged history (what the commit will record), never the work tree."""
     from hooks_manager.check import check_projects
 
-    assert run.settings is not None
-    assert run.workspace is not None
     if skipped(run, "alembic-heads"):
         return None
     projects = run.workspace.discover()
@@ -151,7 +141,6 @@ def check_index(run: HookRun) -> int | None:
 def run_pre_push(run: HookRun) -> int | None:
     from hooks_manager.prepush import pre_push
 
-    assert run.settings is not None
     return pre_push(run)
 
 

@@ -34,7 +34,6 @@ def parse_refs(stdin: bytes) -> list[PushedRef]:
 
 
 def pre_push(run: HookRun) -> int | None:
-    assert run.settings is not None
     refs = parse_refs(run.stdin)
     if not refs:
         return None  # only deletions: nothing new reaches the remote
@@ -50,8 +49,6 @@ def pre_push(run: HookRun) -> int | None:
 def check_refs(
     run: HookRun, refs: list[PushedRef], heads_skipped: bool, upstream_skipped: bool
 ) -> int | None:
-    assert run.settings is not None
-    assert run.workspace is not None
     projects = run.workspace.discover()
     if run.workspace.missing is not None:
         say(f"hookman: nothing to check — {run.workspace.missing.message}")
@@ -83,7 +80,6 @@ def check_ref(
     """The ref's history at its commit, then (unless the ref already contains the upstream
     tip) the history its merge with the upstream would have. Independent git reads start
     together; trees, blobs and scans are shared through ``reads``."""
-    assert run.settings is not None
     outcome = RefOutcome(ref, upstream)
     rels = [[SharedCommit(reads, ref.local_sha).rel(loc) for loc in p.locations]
             for p in projects]
@@ -171,7 +167,6 @@ def _heads(report: ProjectReport) -> str:
 def find_upstream(run: HookRun, remote: str) -> Upstream | None:
     """The `upstream` setting, else the remote's default branch as this clone knows it:
     refs/remotes/<remote>/HEAD, else <remote>/main, else <remote>/master."""
-    assert run.settings is not None
     known = None if run.settings.upstream else default_branch(run.root, remote)
     name = run.settings.upstream or (known.name if known else None)
     if name is None:
@@ -221,7 +216,6 @@ def fetch(root: str, remote: str, upstream: str, timeout: float = 10.0) -> None:
 
 
 def test_step(run: HookRun) -> int | None:
-    assert run.settings is not None
     if skipped(run, "tests"):
         return None
     from hooks_manager.testrun import detect_test_command, run_tests

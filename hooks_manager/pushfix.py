@@ -30,7 +30,6 @@ def handle_failures(
     run: HookRun, remote: str, projects: list[Project], failing: list[RefOutcome]
 ) -> int | None:
     """Exit code for the push, or None to go on (push anyway)."""
-    assert run.settings is not None
     if any(_other_errors(o) for o in failing):
         say("hookman: push blocked: the history has problems a merge revision does not fix "
             "(above). Fix them, commit, and push again.")
@@ -60,7 +59,6 @@ def handle_failures(
 def resolve(
     run: HookRun, prompter: Prompter, outcome: RefOutcome, branch: str, remote: str
 ) -> int | None:
-    assert run.settings is not None
     upstream_only = not any(fork_of(r) for r in outcome.own)
     check = "alembic-upstream" if upstream_only else "alembic-heads"
     reports = outcome.predicted if upstream_only else outcome.own
@@ -207,7 +205,6 @@ def _fix_with_upstream(run: HookRun, outcome: RefOutcome, branch: str) -> int:
 def _plans(run: HookRun, reports: list[ProjectReport], what: str) -> list[MergePlan]:
     """The merges the work tree needs, which must be the fork the check found in ``what``;
     anything else means the work tree holds migrations that are not committed."""
-    assert run.settings is not None
     plans = []
     for report in reports:
         expected = fork_of(report)

@@ -890,7 +890,6 @@ def fix_by_relink(run: HookRun, outcome: RefOutcome, branch: str, upstream_only:
     from hooks_manager.output import say
     from hooks_manager.refs import push_again
 
-    assert run.settings is not None
     root = run.root
     gitops.refuse_if_busy(root)
     mine, forks = _mine_and_forks(root, outcome, upstream_only)
