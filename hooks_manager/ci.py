@@ -371,8 +371,8 @@ def run_ci(root: str, options: dict[str, str | bool],
            env: dict[str, str] | None = None) -> CiResult:
     from hooks_manager.at_commit import load_at_commit
     from hooks_manager.check import check_projects
-    from hooks_manager.pushreads import GitReads, SharedCommit, SharedMerge
     from hooks_manager.selection import select_project
+    from hooks_manager.sources import GitReads, SharedCommit, SharedMerge
 
     env = dict(os.environ) if env is None else env
     against = options.get("against")

@@ -13,10 +13,9 @@ from hooks_manager.config import Project
 from hooks_manager.errors import EXIT_PROBLEMS, EXIT_TESTS_FAILED
 from hooks_manager.hookrun import HookRun, skipped
 from hooks_manager.output import say
-from hooks_manager.pushreads import GitReads, SharedCommit, SharedMerge
 from hooks_manager.refs import PushedRef, RefOutcome, Upstream, default_branch
 from hooks_manager.repo import commit_sha, merge_base
-from hooks_manager.sources import ZERO_SHA
+from hooks_manager.sources import ZERO_SHA, GitReads, SharedCommit, SharedMerge
 
 
 def parse_refs(stdin: bytes) -> list[PushedRef]:

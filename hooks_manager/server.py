@@ -262,8 +262,8 @@ def check_update(repo: str, update: Update) -> bool:
     """Whether the new tip's history is healthy; prints what is wrong."""
     from hooks_manager.at_commit import load_at_commit
     from hooks_manager.check import check_projects
-    from hooks_manager.pushreads import GitReads, SharedCommit
     from hooks_manager.report import render_text
+    from hooks_manager.sources import GitReads, SharedCommit
 
     short = update.new[:10]
     try:

@@ -1,6 +1,8 @@
 """Where the bytes of revision files come from: the work tree, the index, a commit, or the
 predicted merge of two commits. Git objects are read with plumbing (one ``ls-tree`` or
 ``ls-files`` and one ``cat-file --batch``), never GitPython, which is 5-10x slower here.
+This is the one repository reader: configuration discovery and the revision scan read
+through it, and so does a push (``GitReads``, below), whose refs share their listings.
 
 Every source yields files in alembic's load order (per version location: a folder's files
 sorted, then its sub-folders sorted, depth first), because that order decides which file wins
@@ -10,11 +12,15 @@ when two share a revision id.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from hooks_manager.cache import Key, ScanCache, cache_for
 from hooks_manager.errors import ConfigError, GitError
 from hooks_manager.graph import WARNING, Problem, Record
 from hooks_manager.repo import git_dir, merge_base
+
+if TYPE_CHECKING:
+    from hooks_manager.proc import Running
 
 ZERO_SHA = "0" * 40
 
@@ -659,7 +665,8 @@ class PredictedMerge(GitSource):
 def three_way(
     base: dict[str, str], ours: dict[str, str], theirs: dict[str, str]
 ) -> tuple[dict[str, str], list[str]]:
-    """Path-level three-way merge of path -> blob maps (absent = deleted)."""
+    """Path-level three-way merge of path -> blob maps (absent = deleted): the one merge rule,
+    for the predicted merge of two trees and for a push's (``SharedMerge``)."""
     merged: dict[str, str] = {}
     conflicts: list[str] = []
     for path in sorted(set(base) | set(ours) | set(theirs)):
@@ -674,3 +681,143 @@ def three_way(
         if pick is not None:
             merged[path] = pick
     return merged, conflicts
+
+
+# --- one push's reads ---------------------------------------------------------------------------
+# Shared by every pushed ref and both of its checks (the commit, then its predicted merge with
+# the upstream): each tree is listed once, the listings run side by side, the upstream's side
+# is read as its changes since the merge base (a few lines, not a second and third tree), and
+# one scan cache serves every check, so a blob is read and scanned at most once.
+
+ReadKey = tuple[str, tuple[str, ...]]
+Change = tuple[str, str | None, str | None]  # path, blob before, blob after (None: absent)
+
+
+class GitReads:
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.trees: dict[ReadKey, dict[str, str]] = {}
+        self.changed: dict[ReadKey, list[Change]] = {}
+        self.pending: dict[ReadKey, Running] = {}
+        self.cache: ScanCache | None = None  # the first source's, then shared by all
+
+    def share_cache(self, cache: ScanCache) -> ScanCache:
+        if self.cache is None:
+            self.cache = cache
+        return self.cache
+
+    def start(self, rev: str, rels: list[str]) -> None:
+        """Start listing ``rev``'s files under ``rels``; ``tree`` collects the listing."""
+        from hooks_manager import proc
+
+        key = (rev, tuple(rels))
+        if key not in self.trees and key not in self.pending:
+            self.pending[key] = proc.start(["git", "ls-tree", "-r", "-z", "--full-tree", rev,
+                                            "--", *[r or "." for r in rels]], self.root)
+
+    def tree(self, rev: str, rels: list[str]) -> dict[str, str]:
+        key = (rev, tuple(rels))
+        if key not in self.trees:
+            self.start(rev, rels)
+            self.trees[key] = parse_ls_tree(self._finish(key, rev))
+        return self.trees[key]
+
+    def start_changes(self, base: str, theirs: str, rels: list[str]) -> None:
+        """Start listing what ``theirs`` changed under ``rels`` since ``base``."""
+        from hooks_manager import proc
+
+        key = (f"{base}..{theirs}", tuple(rels))
+        if key not in self.changed and key not in self.pending:
+            self.pending[key] = proc.start(["git", "diff-tree", "-r", "-z", "--no-renames",
+                                            base, theirs, "--", *[r or "." for r in rels]],
+                                           self.root)
+
+    def changes(self, base: str, theirs: str, rels: list[str]) -> list[Change]:
+        key = (f"{base}..{theirs}", tuple(rels))
+        if key not in self.changed:
+            self.start_changes(base, theirs, rels)
+            self.changed[key] = _parse_diff_tree(self._finish(key, theirs))
+        return self.changed[key]
+
+    def _finish(self, key: ReadKey, rev: str) -> bytes:
+        from hooks_manager import proc
+
+        result = proc.finish(self.pending.pop(key))
+        if result.code:
+            raise GitError(f"cannot read commit {rev}: "
+                           f"{result.err.decode(errors='replace').strip()}")
+        return result.out
+
+
+class SharedCommit(Commit):
+    """A commit whose listing and scan cache come from the push's ``GitReads``."""
+
+    def __init__(self, reads: GitReads, rev: str) -> None:
+        super().__init__(reads.root, rev)
+        self.reads = reads
+        self.cache = reads.share_cache(self.cache)
+
+    def entries(self, rels: list[str]) -> dict[str, str]:
+        return self.reads.tree(self.rev, rels)
+
+
+class SharedMerge(PredictedMerge):
+    """The predicted merge of ``ours`` with the upstream (shown by name, read by sha), decided
+    by three_way from our tree and the upstream's changes since the merge base."""
+
+    def __init__(
+        self, reads: GitReads, ours: str, theirs_name: str, theirs_sha: str, base: str | None
+    ) -> None:
+        super().__init__(reads.root, ours, theirs_name)
+        self.reads = reads
+        self.cache = reads.share_cache(self.cache)
+        self.theirs_sha = theirs_sha
+        self.base = base
+
+    def entries(self, rels: list[str]) -> dict[str, str]:
+        ours = self.reads.tree(self.ours, rels)
+        if self.base is None:  # unrelated histories: nothing in common to start from
+            merged, self.conflicts = three_way({}, ours, self.reads.tree(self.theirs_sha, rels))
+            return merged
+        merged, self.conflicts = merge_changes(
+            ours, self.reads.changes(self.base, self.theirs_sha, rels))
+        return merged
+
+    def same_as_ours(self, rels: list[str]) -> bool:
+        """Whether the upstream changed nothing under ``rels`` since the merge base: then the
+        prediction is the commit's own history."""
+        return self.base is not None and not self.reads.changes(self.base, self.theirs_sha,
+                                                                rels)
+
+
+def merge_changes(
+    ours: dict[str, str], changes: list[Change]
+) -> tuple[dict[str, str], list[str]]:
+    """three_way(base, ours, theirs) when only theirs' changes since base are known: a path
+    theirs left alone has base == theirs, where three_way keeps ours, so only the changed
+    paths need deciding, and three_way decides them."""
+    touched = {path for path, _, _ in changes}
+    base = {path: before for path, before, _ in changes if before is not None}
+    theirs = {path: after for path, _, after in changes if after is not None}
+    decided, conflicts = three_way(base, {p: ours[p] for p in touched if p in ours}, theirs)
+    merged = {p: oid for p, oid in ours.items() if p not in touched}
+    merged.update(decided)
+    return merged, conflicts
+
+
+def _parse_diff_tree(out: bytes) -> list[Change]:
+    """`diff-tree -r -z` raw lines: `:<mode> <mode> <sha> <sha> <status>\\0<path>\\0`. Only
+    regular files count, as in a tree listing: a symlink or submodule is absent."""
+    fields = out.split(b"\0")
+    changes: list[Change] = []
+    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+        if not meta.startswith(b":"):
+            continue
+        old_mode, new_mode, old_sha, new_sha = meta[1:].split()[:4]
+        changes.append((path.decode("utf-8", "surrogateescape"), _blob(old_mode, old_sha),
+                        _blob(new_mode, new_sha)))
+    return changes
+
+
+def _blob(mode: bytes, sha: bytes) -> str | None:
+    return sha.decode() if mode.startswith(b"100") else None

@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, set[str]]] = [
      {"scan", "cache", "memo", "proc", "repo", "netgit", "output", "guard", "drawing", "overlaps",
       "shims", "prompts"}),
     ("sources and outside tools",
-     {"sources", "pushreads", "gitops", "testrun", "fixlock", "owned", "masking"}),
+     {"sources", "gitops", "testrun", "fixlock", "owned", "masking"}),
     # Projects and settings are read through the sources (at a commit, too), and alembic
     # itself needs a project.
     ("projects and settings; alembic",
