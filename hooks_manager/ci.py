@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import os
 
-from hooks_manager import netgit, proc
+from hooks_manager import netgit
 from hooks_manager.errors import EXIT_CANNOT_CHECK, HookmanError
-from hooks_manager.repo import commit_sha
+from hooks_manager.repo import commit_sha, is_shallow
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -197,10 +197,6 @@ class Base:
         self.name = name
         self.sha = sha
         self.merge_base = merge_base
-
-
-def is_shallow(root: str) -> bool:
-    return proc.git(root, "rev-parse", "--is-shallow-repository").strip() == b"true"
 
 
 class Fetcher:

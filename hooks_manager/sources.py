@@ -12,13 +12,13 @@ when two share a revision id.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from hooks_manager.cache import Key, ScanCache, cache_for
 from hooks_manager.errors import ConfigError, GitError
 from hooks_manager.graph import WARNING, Problem, Record
 from hooks_manager.repo import git_dir, merge_base
 
+TYPE_CHECKING = False  # typing itself costs the hook path ~10 ms of imports (re, enum...)
 if TYPE_CHECKING:
     from hooks_manager.proc import Running
 
@@ -348,23 +348,65 @@ def _read_file(path: str) -> bytes:
 
 def read_blobs(root: str, oids: list[str]) -> dict[str, bytes]:
     """Many blobs in one `git cat-file --batch`."""
+    wanted = list(dict.fromkeys(oids))
+    blobs: dict[str, bytes] = {}
+    for oid, (_, kind, data) in zip(wanted, cat_batch(root, wanted, True), strict=True):
+        if kind == "missing":
+            raise GitError(f"git object {oid} is missing from the repository")
+        blobs[oid] = data
+    return blobs
+
+
+def cat_batch(root: str, names: list[str], contents: bool) -> list[tuple[str, str, bytes]]:
+    """(oid, type, bytes) for each name (`<oid>`, `<rev>:<path>`...) in one `cat-file
+    --batch` (``contents``) or `--batch-check`; ("", "missing", b"") for a name that names
+    nothing."""
     from hooks_manager import proc
 
-    wanted = list(dict.fromkeys(oids))
-    if not wanted:
-        return {}
-    out = proc.git(root, "cat-file", "--batch", stdin=("\n".join(wanted) + "\n").encode())
-    blobs: dict[str, bytes] = {}
+    if not names:
+        return []
+    mode = "--batch" if contents else "--batch-check"
+    out = proc.git(root, "cat-file", mode, stdin=("\n".join(names) + "\n").encode())
+    found = []
     pos = 0
-    for oid in wanted:
+    for _ in names:
         end = out.index(b"\n", pos)
         header = out[pos:end].split()
+        pos = end + 1
         if len(header) != 3:
-            raise GitError(f"git object {oid} is missing from the repository")
-        size = int(header[2])
-        blobs[oid] = out[end + 1 : end + 1 + size]
-        pos = end + 1 + size + 1
-    return blobs
+            found.append(("", "missing", b""))
+            continue
+        data = b""
+        if contents:
+            size = int(header[2])
+            data = out[pos : pos + size]
+            pos += size + 1
+        found.append((header[0].decode(), header[1].decode(), data))
+    return found
+
+
+def read_spec(root: str, spec: str) -> bytes | None:
+    """The blob ``spec`` names as `git cat-file` does (`:path` the index, `:2:path` a
+    conflict's stage, `rev:path`); None when it names none."""
+    from hooks_manager import proc
+
+    result = proc.run(["git", "cat-file", "blob", spec], root)
+    return result.out if result.code == 0 else None
+
+
+def list_tree(root: str, rev: str) -> dict[str, str]:
+    """path -> blob id of every regular file in commit or tree ``rev``, at any depth."""
+    return _whole_tree(root, rev)[0]
+
+
+def tree_paths(root: str, rev: str) -> set[str]:
+    """Every path in commit ``rev`` (links and submodules too); empty when it names none."""
+    from hooks_manager import proc
+
+    result = proc.run(["git", "ls-tree", "-r", "-z", "--name-only", "--full-tree", rev], root)
+    if result.code:
+        return set()
+    return {p for p in result.out.decode("utf-8", "surrogateescape").split("\0") if p}
 
 
 def _tree_entries(root: str, rev: str, rels: list[str]) -> dict[str, str]:
@@ -543,11 +585,10 @@ class Commit(GitSource):
         return self._whole()[1]
 
     def memo_key(self) -> object:
-        from hooks_manager import proc
+        from hooks_manager.repo import tree_id
 
-        result = proc.run(["git", "rev-parse", "--verify", "-q", f"{self.rev}^{{tree}}"],
-                          self.root)
-        return ("tree", result.out.decode().strip()) if result.code == 0 else None
+        tree = tree_id(self.root, self.rev)
+        return ("tree", tree) if tree is not None else None
 
     def _whole(self) -> tuple[dict[str, str], list[str]]:
         # One listing of the whole tree serves every configuration question about it.
