@@ -20,7 +20,7 @@ from hooks_manager.repo import git_dir, merge_base
 
 TYPE_CHECKING = False  # typing itself costs the hook path ~10 ms of imports (re, enum...)
 if TYPE_CHECKING:
-    from hooks_manager.proc import Running
+    from hooks_manager.proc import Result, Running
 
 ZERO_SHA = "0" * 40
 
@@ -409,17 +409,25 @@ def tree_paths(root: str, rev: str) -> set[str]:
     return {p for p in result.out.decode("utf-8", "surrogateescape").split("\0") if p}
 
 
-def _tree_entries(root: str, rev: str, rels: list[str]) -> dict[str, str]:
-    """path -> blob id of every regular file under ``rels`` in commit ``rev``."""
-    from hooks_manager import proc
+def _ls_tree(rev: str, rels: list[str] | None) -> list[str]:
+    """The one tree listing: every file of ``rev`` under ``rels`` (None: the whole tree)."""
+    paths = [] if rels is None else ["--", *[r or "." for r in rels]]
+    return ["git", "ls-tree", "-r", "-z", "--full-tree", rev, *paths]
 
-    args = ["ls-tree", "-r", "-z", "--full-tree", rev, "--", *[r or "." for r in rels]]
-    result = proc.run(["git", *args], root)
+
+def _tree_listed(rev: str, result: Result) -> bytes:
     if result.code:
         said = result.err.decode(errors="replace").strip()
         raise GitError(f"cannot read commit {rev!r}: {said}",
                        hint="name a branch, tag or commit that exists in this clone")
-    return parse_ls_tree(result.out)
+    return result.out
+
+
+def _tree_entries(root: str, rev: str, rels: list[str]) -> dict[str, str]:
+    """path -> blob id of every regular file under ``rels`` in commit ``rev``."""
+    from hooks_manager import proc
+
+    return parse_ls_tree(_tree_listed(rev, proc.run(_ls_tree(rev, rels), root)))
 
 
 def parse_ls_tree(out: bytes) -> dict[str, str]:
@@ -438,15 +446,10 @@ def _whole_tree(root: str, rev: str) -> tuple[dict[str, str], list[str]]:
     """(path -> blob of every regular file, the gitlink paths) of commit ``rev``."""
     from hooks_manager import proc
 
-    result = proc.run(["git", "ls-tree", "-r", "-z", "--full-tree", rev], root)
-    if result.code:
-        said = result.err.decode(errors="replace").strip()
-        raise GitError(f"cannot read commit {rev!r}: {said}",
-                       hint="name a branch, tag or commit that exists in this clone")
-    links = [item.partition("\t")[2] for item in
-             result.out.decode("utf-8", "surrogateescape").split("\0")
+    out = _tree_listed(rev, proc.run(_ls_tree(rev, None), root))
+    links = [item.partition("\t")[2] for item in out.decode("utf-8", "surrogateescape").split("\0")
              if item.startswith("160000 commit ")]
-    return parse_ls_tree(result.out), links
+    return parse_ls_tree(out), links
 
 
 def _matches(path: str, names: tuple[str, ...], suffixes: tuple[str, ...]) -> bool:
@@ -697,6 +700,11 @@ class PredictedMerge(GitSource):
             self._merged = merged
         return merged
 
+    def sides(self, rels: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+        """Our and their trees under ``rels`` (path -> blob), to say which side a file is from."""
+        return (_tree_entries(self.root, self.ours, rels),
+                _tree_entries(self.root, self.theirs, rels))
+
     def notes(self) -> list[Problem]:
         return [Problem("merge-conflict", f"{path} differs on both sides; the prediction reads "
                         f"{self.ours}'s version", severity=WARNING, path=path)
@@ -753,14 +761,15 @@ class GitReads:
 
         key = (rev, tuple(rels))
         if key not in self.trees and key not in self.pending:
-            self.pending[key] = proc.start(["git", "ls-tree", "-r", "-z", "--full-tree", rev,
-                                            "--", *[r or "." for r in rels]], self.root)
+            self.pending[key] = proc.start(_ls_tree(rev, rels), self.root)
 
     def tree(self, rev: str, rels: list[str]) -> dict[str, str]:
         key = (rev, tuple(rels))
         if key not in self.trees:
             self.start(rev, rels)
-            self.trees[key] = parse_ls_tree(self._finish(key, rev))
+            from hooks_manager import proc
+
+            self.trees[key] = parse_ls_tree(_tree_listed(rev, proc.finish(self.pending.pop(key))))
         return self.trees[key]
 
     def start_changes(self, base: str, theirs: str, rels: list[str]) -> None:
@@ -823,6 +832,10 @@ class SharedMerge(PredictedMerge):
         merged, self.conflicts = merge_changes(
             ours, self.reads.changes(self.base, self.theirs_sha, rels))
         return merged
+
+    def sides(self, rels: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+        # The listings the push has already made or started: no process of their own.
+        return self.reads.tree(self.ours, rels), self.reads.tree(self.theirs_sha, rels)
 
     def same_as_ours(self, rels: list[str]) -> bool:
         """Whether the upstream changed nothing under ``rels`` since the merge base: then the

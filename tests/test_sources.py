@@ -199,5 +199,6 @@ def test_the_push_reads_predict_the_same_merge_as_three_trees(project: Path) -> 
         f"migrations/versions/{r}_rev.py" for r in ("bbbb0002", "cccc0003", "dddd0004")]
     blob = git(project, "rev-parse", f"{feature}:migrations/versions/bbbb0002_rev.py")
     assert shared.entries(rels)["migrations/versions/bbbb0002_rev.py"] == blob
+    assert shared.sides(rels) == full.sides(rels)  # which side a file is from, for the report
     assert not shared.same_as_ours(rels)
     assert shared.same_as_ours(["docs"])  # nothing changed there since the base
