@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import os
 
-from hooks_manager import netgit, proc
+from hooks_manager import netgit
 from hooks_manager.errors import EXIT_CANNOT_CHECK, HookmanError
-from hooks_manager.repo import commit_sha
+from hooks_manager.repo import commit_sha, is_shallow
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -199,10 +199,6 @@ class Base:
         self.merge_base = merge_base
 
 
-def is_shallow(root: str) -> bool:
-    return proc.git(root, "rev-parse", "--is-shallow-repository").strip() == b"true"
-
-
 class Fetcher:
     """Fetches for one run, inside one time budget, each step said in ``notes``."""
 
@@ -371,8 +367,8 @@ def run_ci(root: str, options: dict[str, str | bool],
            env: dict[str, str] | None = None) -> CiResult:
     from hooks_manager.at_commit import load_at_commit
     from hooks_manager.check import check_projects
-    from hooks_manager.pushreads import GitReads, SharedCommit, SharedMerge
     from hooks_manager.selection import select_project
+    from hooks_manager.sources import GitReads, SharedCommit, SharedMerge
 
     env = dict(os.environ) if env is None else env
     against = options.get("against")

@@ -139,13 +139,12 @@ def repo_code_trusted(root: str) -> bool:
     config of this clone (local, global or system; never anything the repository commits)."""
     if os.environ.get(TRUST_ENV, "").strip().lower() in ("1", "true", "yes", "on"):
         return True
-    from hooks_manager import proc
+    from hooks_manager.repo import config_bool
 
     try:
-        found = proc.run(["git", "config", "--type=bool", "--get", TRUST_KEY], root)
+        return config_bool(root, TRUST_KEY) is True
     except GitError:  # no git at all: no opt-in can have been made
         return False
-    return found.code == 0 and found.out.strip() == b"true"
 
 
 def _required(table: dict[str, object], where: str) -> frozenset[str]:

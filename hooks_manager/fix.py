@@ -88,13 +88,10 @@ def _nothing_hint(root: str, projects: list[Project]) -> str:
     killed (or by hand) makes the work tree single-headed while HEAD still forks."""
     import shlex
 
-    from hooks_manager import proc
+    from hooks_manager.repo import untracked
 
     rels = [os.path.relpath(loc, root) for p in projects for loc in p.locations]
-    result = proc.run(["git", "ls-files", "-z", "--others", "--exclude-standard", "--", *rels],
-                      root)
-    loose = [p.decode(errors="surrogateescape") for p in result.out.split(b"\0")
-             if p.endswith(b".py")] if result.code == 0 else []
+    loose = [p for p in untracked(root, rels) if p.endswith(".py")]
     if not loose:
         return ("a merge revision needs two heads or more (if you already wrote one, `git "
                 "status` shows it: git add it and commit)")
@@ -106,10 +103,9 @@ def _nothing_hint(root: str, projects: list[Project]) -> str:
 def _taken_hint(root: str, path: str) -> str:
     import shlex
 
-    from hooks_manager import proc
+    from hooks_manager.repo import untracked
 
-    status = proc.run(["git", "status", "--porcelain", "--", path], root)
-    if status.code == 0 and status.out.startswith(b"??"):
+    if untracked(root, [path]):
         # What a fix killed mid-way (kill -9, power loss) leaves: its file, not committed.
         return (f"{path} is not committed: an interrupted fix may have left it. Read it, "
                 f"then commit it (git add -- {shlex.quote(path)} && git commit) or delete it")
@@ -134,20 +130,14 @@ def plan_all(
     return plans
 
 
-def _merging(root: str) -> bool:
-    from hooks_manager.repo import in_progress
-
-    return any(marker == "MERGE_HEAD" for marker, _, _ in in_progress(root))
-
-
 def refuse_uncommitted_heads(root: str, plans: list[MergePlan], merging: bool = False) -> None:
     """--commit commits the merge file alone: every head it names must already be committed,
     or that commit would hold a revision whose parent it lacks. During a merge the whole
     index is committed: staged heads are fine, unstaged or untracked ones are not."""
-    from hooks_manager import proc
+    from hooks_manager.repo import status
 
     paths = [p for plan in plans for p in plan.head_paths]
-    pending = proc.git(root, "status", "--porcelain", "-z", "--", *paths).split(b"\0")
+    pending = status(root, paths)
     if merging:
         pending = [line for line in pending if line[:2] == b"??" or line[1:2] not in b" "]
     names = sorted({line[3:].decode(errors="replace") for line in pending if line})
@@ -208,8 +198,9 @@ def _undo(root: str, owned: list[Owned], paths: list[str], say: Say) -> str:
     from hooks_manager.owned import Owned
 
     lines = [line for o in owned for line in o.undo()]
-    still = set(Owned(root).staged(paths)) if os.path.exists(os.path.join(root, ".git")) \
-        else set()
+    from hooks_manager.repo import is_work_tree
+
+    still = set(Owned(root).staged(paths)) if is_work_tree(root) else set()
     for path in sorted(still):
         mine = next((i for i, line in enumerate(lines) if line.startswith(f"left {path}:")),
                     None)
@@ -250,7 +241,8 @@ def merge_command(
     """`hookman merge`: the fix by hand. Asks first at a terminal (unless --yes); never asks
     under CI or without a terminal. Every refusal comes before anything is written."""
     from hooks_manager.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, GitError
-    from hooks_manager.repo import find_root
+    from hooks_manager.repo import find_root, is_work_tree
+    from hooks_manager.repo import merging as merge_under_way
     from hooks_manager.selection import select_project
     from hooks_manager.workspace import load_workspace
 
@@ -261,8 +253,8 @@ def merge_command(
     ws = load_workspace(root, config=config, section=section)
     settings = ws.settings
     projects = select_project(ws.require_projects(), project_name)
-    in_git = os.path.exists(os.path.join(root, ".git"))
-    merging = in_git and _merging(root)
+    in_git = is_work_tree(root)
+    merging = in_git and merge_under_way(root)
     if in_git:
         from hooks_manager import gitops
 

@@ -63,16 +63,15 @@ def _from_here(folder: str) -> str:
     line printed to `cd migrations/versions && hookman check` must work pasted there."""
     if os.environ.get("GIT_DIR"):
         return folder  # a hook: git runs it at the root (or in the bare repository)
+    from hooks_manager.repo import find_root
+
     try:
         here = os.getcwd()
     except OSError:
         return folder
-    root = here
-    while not os.path.exists(os.path.join(root, ".git")):
-        parent = os.path.dirname(root)
-        if parent == root:
-            return folder  # not in a work tree (a bare repository): nothing to adjust
-        root = parent
+    root = find_root(here)
+    if root is None:
+        return folder  # not in a work tree (a bare repository): nothing to adjust
     if root == here:
         return folder
     return os.path.relpath(os.path.join(root, *folder.split("/")), here).replace(os.sep, "/")

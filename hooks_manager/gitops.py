@@ -19,7 +19,7 @@ full_site()  # GitPython lives in site-packages, which the hook shims' -S start 
 import git  # noqa: E402
 
 from hooks_manager.errors import GitError, MergeError  # noqa: E402
-from hooks_manager.repo import in_progress  # noqa: E402
+from hooks_manager.repo import current_branch, git_dir, in_progress, merging  # noqa: E402
 
 
 def open_repo(root: str) -> git.Repo:
@@ -44,23 +44,15 @@ def refuse_if_busy(root: str, allow_merge: bool = False) -> None:
                                  hint="resolve them and git add them, then run the fix again")
             continue
         raise MergeError(f"{what} in {root}; hookman writes nothing now", hint=how)
-    git_dir = open_repo(root).git_dir  # a linked worktree's own folder: its state lives there
-    lock = os.path.join(git_dir, "index.lock")
+    folder = git_dir(root)  # a linked worktree's own folder: its state lives there
+    if folder is None:
+        raise GitError(f"{root} is not a git repository")
+    lock = os.path.join(folder, "index.lock")
     if os.path.exists(lock):
         raise MergeError(f"the index is locked ({lock} exists): another git command is "
                          "running; hookman writes nothing now",
                          hint="wait for it to finish; if no git command is running, "
                               "delete the lock file")
-
-
-def head(root: str) -> tuple[str, str | None]:
-    """(sha of HEAD, branch name or None when HEAD is detached)."""
-    repo = open_repo(root)
-    try:
-        sha = repo.head.commit.hexsha
-    except ValueError as exc:
-        raise GitError("HEAD has no commit yet") from exc
-    return sha, None if repo.head.is_detached else repo.active_branch.name
 
 
 def has_tracked_changes(root: str) -> bool:
@@ -134,11 +126,11 @@ def merge_upstream(root: str, upstream: str, resolvable: tuple[str, ...] = ()) -
                 return repo.head.commit.hexsha
             except git.GitCommandError:
                 pass  # fall through: abort, as for any other conflict
-        if os.path.exists(os.path.join(repo.git_dir, "MERGE_HEAD")):
+        if merging(root):
             repo.git.merge("--abort")
         if conflicted:
             raise MergeError(
-                f"merging {upstream} into {_branch(repo)} conflicts in "
+                f"merging {upstream} into {current_branch(root) or 'HEAD'} conflicts in "
                 f"{', '.join(conflicted)}; the merge was aborted and nothing changed",
                 hint=f"merge by hand: git merge {shlex.quote(upstream)}, resolve and commit, then "
                      "hookman merge --commit, then git push again") from exc
@@ -153,10 +145,6 @@ def _conflicted(repo: git.Repo) -> list[str]:
     except git.GitCommandError:
         return []
     return [line for line in str(out).splitlines() if line]
-
-
-def _branch(repo: git.Repo) -> str:
-    return "HEAD" if repo.head.is_detached else repo.active_branch.name
 
 
 def _said(exc: git.GitCommandError) -> str:

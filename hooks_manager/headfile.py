@@ -152,16 +152,16 @@ def read_git(root: str, spec: str) -> bytes | None:
     """``spec`` as `git cat-file` names it (`:path` for the index, `rev:path`); None when
     absent. An unmerged path has no stage 0: its stages 2 and 3 are put back together with
     markers, so the conflict is reported as one."""
-    from hooks_manager import proc
+    from hooks_manager.sources import read_spec
 
-    result = proc.run(["git", "cat-file", "blob", spec], root)
-    if result.code == 0:
-        return result.out
+    found = read_spec(root, spec)
+    if found is not None:
+        return found
     if spec.startswith(":"):
-        ours = proc.run(["git", "cat-file", "blob", ":2" + spec], root)
-        theirs = proc.run(["git", "cat-file", "blob", ":3" + spec], root)
-        if ours.code == 0 or theirs.code == 0:
-            return (b"<<<<<<< ours\n" + ours.out + b"=======\n" + theirs.out
+        ours = read_spec(root, ":2" + spec)
+        theirs = read_spec(root, ":3" + spec)
+        if ours is not None or theirs is not None:
+            return (b"<<<<<<< ours\n" + (ours or b"") + b"=======\n" + (theirs or b"")
                     + b">>>>>>> theirs\n")
     return None
 
@@ -217,9 +217,9 @@ def judge_reports(reports: list[ProjectReport], source: Source) -> None:
     forks, and the fork is already the reported problem."""
     if source.kind == "merge":
         return
-    from hooks_manager.repo import in_progress
+    from hooks_manager.repo import merging as merge_under_way
 
-    merging = any(marker == "MERGE_HEAD" for marker, _, _ in in_progress(source.root))
+    merging = merge_under_way(source.root)
     for report in reports:
         full = path_for(report.project.script_location)
         shown = source.rel(full) if source.kind != "worktree" else _shown(source.root, full)
@@ -332,12 +332,12 @@ def refresh(
     shown = [_shown(root, p) for p in old]
 
     def undo(paths: list[str]) -> None:
-        from hooks_manager import proc
+        from hooks_manager.repo import unstage
 
         for path, data in old.items():
             with open(path, "wb") as handle:
                 handle.write(data)
         if shown:
-            proc.run(["git", "reset", "-q", "--", *shown, *paths], root)
+            unstage(root, [*shown, *paths])
 
     return shown, undo

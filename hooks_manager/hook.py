@@ -14,6 +14,7 @@ from hooks_manager.errors import EXIT_CANNOT_CHECK, EXIT_OK, EXIT_PROBLEMS
 from hooks_manager.hookrun import HookRun, skipped, turned_off
 from hooks_manager.output import say
 from hooks_manager.repo import find_root, in_progress
+from hooks_manager.repo import merging as merge_under_way
 
 # `collections.abc` loads the whole collections package (~2 ms); the name is for type checkers.
 TYPE_CHECKING = False
@@ -130,7 +131,7 @@ def check_index(run: HookRun) -> int | None:
         skip = ""  # SKIP is refused for a required check: offering it would be a lie
     else:
         skip = " (or skip knowingly: SKIP=alembic-heads, or git's --no-verify)"
-    if merging or any(m == "MERGE_HEAD" for m, _, _ in in_progress(run.root)):
+    if merging or merge_under_way(run.root):
         say(f"hookman: {what} blocked before its commit; the merge is still under way. Run "
             f"the fix above (it concludes the merge), or git merge --abort{skip}.")
     else:

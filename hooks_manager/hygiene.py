@@ -193,13 +193,12 @@ def numbered_collisions(records: Sequence[Record], forked_heads: Sequence[str]
 def explain_problems(project: Project, source: Source, records: list[Record],
                      verdict: Verdict) -> None:
     """check.py's one call, made only when the verdict has a duplicate, a conflict or a fork."""
-    from hooks_manager.sources import PredictedMerge, _tree_entries
+    from hooks_manager.sources import PredictedMerge
 
     sides: dict[str, str] | None = None
     if isinstance(source, PredictedMerge):
         rels = [source.rel(loc) for loc in project.locations]
-        ours = _tree_entries(source.root, source.ours, rels)
-        theirs = _tree_entries(source.root, source.theirs, rels)
+        ours, theirs = source.sides(rels)
         sides = {p: "yours" for p in ours if p not in theirs}
         sides.update({p: f"from {source.theirs}" for p in theirs if p not in ours})
         _same_path_collisions(source, ours, theirs, verdict.problems)

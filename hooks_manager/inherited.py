@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 
-from hooks_manager import proc
+from hooks_manager import repo
 from hooks_manager.check import ProjectReport
 
 
@@ -37,19 +37,12 @@ def _rels(root: str, report: ProjectReport) -> list[str]:
 def staged_changes(root: str, report: ProjectReport) -> bool | None:
     """Whether the index changes the project's versions folders against HEAD (None: HEAD
     has no commit, so everything staged is new)."""
-    result = proc.run(["git", "diff", "--cached", "--quiet", "HEAD", "--", *_rels(root, report)],
-                      root)
-    if result.code not in (0, 1):
-        return None
-    return result.code == 1
+    return repo.index_changes(root, _rels(root, report))
 
 
 def changes_since(root: str, base: str, tip: str, report: ProjectReport) -> bool | None:
     """Whether ``tip`` changes the project's versions folders since ``base`` (None: unknown)."""
-    result = proc.run(["git", "diff", "--quiet", base, tip, "--", *_rels(root, report)], root)
-    if result.code not in (0, 1):
-        return None
-    return result.code == 1
+    return repo.changes_between(root, base, tip, _rels(root, report))
 
 
 def inherited_by_commit(root: str, report: ProjectReport) -> bool:

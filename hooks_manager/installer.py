@@ -11,10 +11,10 @@ import os
 import sys
 from collections.abc import Callable
 
-from hooks_manager import proc, shims
+from hooks_manager import repo, shims
 from hooks_manager.chain import previous_path
 from hooks_manager.config import HOOK_TYPES
-from hooks_manager.errors import GitError, HookmanError
+from hooks_manager.errors import HookmanError
 
 
 class Location:
@@ -41,24 +41,12 @@ def _same_dir(a: str, b: str) -> bool:
 
 def locate(cwd: str) -> Location:
     """Ask git (from any subfolder or linked worktree) where it reads hooks."""
-    result = proc.run(["git", "rev-parse", "--path-format=absolute", "--show-toplevel",
-                       "--git-path", "hooks", "--git-common-dir"], cwd)
-    lines = result.out.decode().splitlines()
-    if result.code or len(lines) != 3:
-        said = result.err.decode(errors="replace").strip()
-        raise GitError(f"{cwd} is not inside a git work tree ({said or 'git rev-parse failed'})",
-                       hint="run hookman install from inside the clone")
-    root, hooks_dir, common = lines
+    root, hooks_dir, common = repo.hook_locations(cwd)
     return Location(root, hooks_dir, os.path.join(common, "hooks"), _hooks_path_setting(root))
 
 
 def _hooks_path_setting(root: str) -> tuple[str, str, str] | None:
-    result = proc.run(["git", "config", "--show-scope", "--show-origin", "--get",
-                       "core.hooksPath"], root)
-    if result.code:
-        return None
-    scope, origin, value = result.out.decode().rstrip("\n").split("\t", 2)
-    return value, scope, origin
+    return repo.config_origin(root, "core.hooksPath")
 
 
 LEGACY_SUFFIX = ".legacy"  # pre-commit (the framework) keeps a replaced hook under this name
@@ -360,7 +348,7 @@ def install_command(cwd: str, *, into_hooks_path: bool, assume_yes: bool,
     if trusted:
         from hooks_manager.config import TRUST_KEY
 
-        proc.git(location.root, "config", "--local", TRUST_KEY, "true")
+        repo.config_set_local(location.root, TRUST_KEY, "true")
         say(f"hookman: this clone trusts its repository's code settings (git config "
             f"{TRUST_KEY} true; git config --unset {TRUST_KEY} takes it back)")
     for line in describe_projects(location.root, assume_yes):

@@ -46,12 +46,9 @@ class Finding:
 
 
 def tracked_files(root: str) -> list[str]:
-    from hooks_manager import proc
+    from hooks_manager.repo import ls_files
 
-    result = proc.run(["git", "ls-files", "-z", "--cached"], root)
-    if result.code:
-        return []
-    return [p for p in result.out.decode("utf-8", "surrogateescape").split("\0") if p]
+    return ls_files(root, "--cached") or []
 
 
 def _kind_of(path: str) -> str | None:
@@ -243,7 +240,9 @@ def report_masking(root: str, found: Sink) -> None:
     """doctor's one call: a FIX line per finding, or one ok line saying what was read."""
     findings, read = find_masking(root)
     found.lines.append("setups that could hide a fork:")
-    if not os.path.exists(os.path.join(root, ".git")):
+    from hooks_manager.repo import is_work_tree
+
+    if not is_work_tree(root):
         found.note("not checked: not a git clone (only tracked files are read)")
         return
     for finding in findings:

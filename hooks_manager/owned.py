@@ -15,7 +15,7 @@ import hashlib
 import os
 import re
 
-from hooks_manager import proc
+from hooks_manager import repo
 
 
 def digest(path: str) -> str | None:
@@ -132,12 +132,4 @@ class Owned:
 
     def staged(self, paths: list[str]) -> list[str]:
         """Which of ``paths`` (relative) still differ in the index from HEAD."""
-        if not paths:
-            return []
-        result = proc.run(["git", "diff", "--cached", "--name-only", "-z", "HEAD", "--",
-                           *paths], self.root)
-        if result.code:
-            result = proc.run(["git", "diff", "--cached", "--name-only", "-z", "--root", "--",
-                               *paths], self.root)
-        return [p.decode(errors="surrogateescape")
-                for p in result.out.split(b"\0") if p]
+        return repo.staged_paths(self.root, paths)

@@ -7,16 +7,14 @@ pushfix.py and loads only when a fork needs it.
 
 from __future__ import annotations
 
-from hooks_manager import proc
 from hooks_manager.check import ProjectReport, check_projects
 from hooks_manager.config import Project
 from hooks_manager.errors import EXIT_PROBLEMS, EXIT_TESTS_FAILED
 from hooks_manager.hookrun import HookRun, skipped
 from hooks_manager.output import say
-from hooks_manager.pushreads import GitReads, SharedCommit, SharedMerge
 from hooks_manager.refs import PushedRef, RefOutcome, Upstream, default_branch
-from hooks_manager.repo import commit_sha, merge_base
-from hooks_manager.sources import ZERO_SHA
+from hooks_manager.repo import commit_sha, merge_base, refs
+from hooks_manager.sources import ZERO_SHA, GitReads, SharedCommit, SharedMerge
 
 
 def parse_refs(stdin: bytes) -> list[PushedRef]:
@@ -118,8 +116,7 @@ def inherited(run: HookRun, outcome: RefOutcome) -> bool:
         base = merge_base(run.root, ref.local_sha, outcome.upstream.sha)
         since = outcome.upstream.name
     else:
-        known = ref.remote_sha != ZERO_SHA and proc.run(
-            ["git", "cat-file", "-e", f"{ref.remote_sha}^{{commit}}"], run.root).code == 0
+        known = ref.remote_sha != ZERO_SHA and commit_sha(run.root, ref.remote_sha) is not None
         base = ref.remote_sha if known else None
         since = ref.remote_ref
     bad = [r for r in (*outcome.own, *outcome.predicted) if not r.verdict.ok]
@@ -191,8 +188,7 @@ def find_upstream(run: HookRun, remote: str) -> Upstream | None:
 
 
 def _knows_branches_of(root: str, remote: str) -> bool:
-    result = proc.run(["git", "for-each-ref", "--count=1", f"refs/remotes/{remote}/"], root)
-    return bool(result.out.strip())
+    return bool(refs(root, ("refname",), f"refs/remotes/{remote}/", count=1))
 
 
 def fetch(root: str, remote: str, upstream: str, timeout: float = 10.0) -> None:

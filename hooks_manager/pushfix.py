@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shlex
 
-from hooks_manager import fixcmd, proc, repo
+from hooks_manager import fixcmd, repo
 from hooks_manager.check import ProjectReport
 from hooks_manager.config import Project
 from hooks_manager.errors import EXIT_INTERRUPTED, EXIT_PROBLEMS, MergeError
@@ -183,7 +183,7 @@ def _fix_with_upstream(run: HookRun, outcome: RefOutcome, branch: str) -> int:
                          hint=f"commit or stash them and push again, or merge by hand: git "
                               f"merge --no-verify {shlex.quote(upstream)} && hookman merge "
                               "--commit")
-    before, _ = gitops.head(run.root)
+    before = repo.head_sha(run.root, required=True)
     from hooks_manager.headfile import path_for
 
     head_files = tuple(os.path.relpath(path_for(r.project.script_location), run.root)
@@ -299,8 +299,7 @@ def fix_steps(
         return Fix([*goto, *merge_in, write, fixcmd.run("git", "push", remote, target)]), ""
     if local.startswith("refs/tags/"):
         tag = local.removeprefix("refs/tags/")
-        kind = proc.run(["git", "cat-file", "-t", local], root).out.strip()
-        if kind == b"tag":
+        if repo.object_type(root, local) == "tag":
             return None, (f"no command fixes this push: {tag} is an annotated tag on a commit "
                           "whose history forks. Fix the branch it was made from (hookman "
                           "merge --commit there), tag the fixed commit again with its "

@@ -55,12 +55,9 @@ def _old_commit(source: Source) -> bool:
     """A check of a commit that is not HEAD (`--rev` of old history)."""
     if not isinstance(source, Commit):
         return False
-    from hooks_manager import proc
+    from hooks_manager.repo import same_commit
 
-    result = proc.run(["git", "rev-parse", "HEAD^{commit}", f"{source.rev}^{{commit}}"],
-                      source.root)
-    shas = result.out.split()
-    return not result.code and len(shas) == 2 and shas[0] != shas[1]
+    return same_commit(source.root, "HEAD", source.rev) is False
 
 
 def _project_files(project: Project, source: Source) -> list[bytes]:

@@ -4,7 +4,7 @@ pre-push and its fixes so each of them can use these without importing the other
 
 from __future__ import annotations
 
-from hooks_manager import proc
+from hooks_manager import repo
 from hooks_manager.errors import EXIT_PUSH_AGAIN
 from hooks_manager.output import say
 
@@ -57,11 +57,9 @@ class RefOutcome:
 
 def default_branch(root: str, remote: str) -> Upstream | None:
     prefix = f"refs/remotes/{remote}/"
-    result = proc.run(["git", "for-each-ref", "--format=%(refname)%00%(symref)%00%(objectname)",
-                       f"{prefix}HEAD", f"{prefix}main", f"{prefix}master"], root)
     found: dict[str, tuple[str, str]] = {}
-    for line in result.out.decode(errors="replace").splitlines():
-        ref, target, sha = line.split("\0")
+    for ref, target, sha in repo.refs(root, ("refname", "symref", "objectname"),
+                                      f"{prefix}HEAD", f"{prefix}main", f"{prefix}master"):
         found[ref] = (target, sha)
     target, sha = found.get(f"{prefix}HEAD", ("", ""))
     if target.startswith("refs/remotes/") and sha:

@@ -19,11 +19,11 @@ import os
 import re
 import shlex
 
-from hooks_manager import proc
+from hooks_manager import repo
 from hooks_manager.config import Project, Settings
 from hooks_manager.errors import MergeError
 from hooks_manager.graph import Record, ancestors
-from hooks_manager.repo import git_dir, in_progress
+from hooks_manager.repo import git_dir, in_progress, own_branch
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -236,14 +236,10 @@ class RelinkPlan:
         self.redated = False  # --rename: the names and Create Date lines say now
 
 
-def _git_out(root: str, *args: str) -> str | None:
-    result = proc.run(["git", *args], root)
-    return result.out.decode("utf-8", "surrogateescape").strip() if result.code == 0 else None
-
-
 def _tree_paths(root: str, commit: str) -> set[str]:
-    out = _git_out(root, "ls-tree", "-r", "--name-only", "--full-tree", commit)
-    return set((out or "").splitlines())
+    from hooks_manager.sources import tree_paths
+
+    return tree_paths(root, commit)
 
 
 def git_state(root: str) -> tuple[str, str, str] | None:
@@ -255,7 +251,7 @@ def git_state(root: str) -> tuple[str, str, str] | None:
     markers = {m for m, _, _ in in_progress(root)}
     if "MERGE_HEAD" in markers:
         return "MERGE_HEAD", "HEAD", "a merge"
-    if folder and os.path.exists(os.path.join(folder, "CHERRY_PICK_HEAD")):
+    if "CHERRY_PICK_HEAD" in markers:
         return "HEAD", "CHERRY_PICK_HEAD", "a cherry-pick"
     if markers & {"rebase-merge", "rebase-apply"}:
         if folder and os.path.exists(os.path.join(folder, "REBASE_HEAD")):
@@ -276,25 +272,11 @@ def upstream_of(root: str, settings: Settings) -> str | None:
     known = default_branch(root, "origin")
     if known is not None:
         return known.name
-    tracked = _git_out(root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
+    tracked = repo.upstream_of(root)
     own = own_branch(root)
     if tracked and own and tracked.split("/", 1)[-1] == own:
         return None
     return tracked
-
-
-def own_branch(root: str) -> str | None:
-    """The branch being worked on, also while a rebase has HEAD detached."""
-    folder = git_dir(root)
-    if folder is None:
-        return None
-    for name in ("rebase-merge/head-name", "rebase-apply/head-name"):
-        try:
-            with open(os.path.join(folder, name), encoding="utf-8") as handle:
-                return handle.read().strip().removeprefix("refs/heads/")
-        except OSError:
-            continue
-    return _git_out(root, "symbolic-ref", "-q", "--short", "HEAD")
 
 
 def plan_relink(
@@ -428,13 +410,11 @@ def _does_not_parse(path: str, exc: SyntaxError | ValueError) -> RelinkError:
 def published_in(root: str, commit: str, path: str, own: str | None) -> list[str]:
     """Remote-tracking branches (but this branch's own) and tags holding the commit that added
     ``path``; none when the file is not committed yet."""
-    added = _git_out(root, "log", "-1", "--format=%H", "--diff-filter=A", commit, "--", path)
+    added = repo.added_in(root, [commit], path, "%H")
     if not added:
         return []
-    out = _git_out(root, "for-each-ref", "--contains", added, "--format=%(refname)",
-                   "refs/remotes", "refs/tags") or ""
     refs = []
-    for ref in out.splitlines():
+    for (ref,) in repo.refs(root, ("refname",), "refs/remotes", "refs/tags", contains=added):
         short = ref.removeprefix("refs/remotes/").removeprefix("refs/tags/")
         if own and ref.startswith("refs/remotes/") and short.split("/", 1)[-1] == own:
             continue  # this branch pushed for review: yours to rewrite (force-push)
@@ -458,13 +438,13 @@ def _refuse_to_edit(root: str, path: str) -> None:
                           "file, so nothing was changed",
                           hint="re-point the file it links to by hand, or write a merge "
                                "revision instead: hookman merge")
-    code = proc.run(["git", "diff", "--quiet", "--", path], root).code
-    if code not in (0, 1) and _git_out(root, "rev-parse", "--git-dir") is None:
+    changed = repo.unstaged_changes(root, path)
+    if changed is None and git_dir(root) is None:
         return  # not a git repository (a plain folder of migrations): no index to lose
-    if code not in (0, 1):
-        raise RelinkError(f"{shown}: not checked for unstaged changes (`git diff` exit code "
-                          f"{code}), so nothing was changed", hint="run `git status` to see why")
-    if code == 1:
+    if changed is None:
+        raise RelinkError(f"{shown}: not checked for unstaged changes (`git diff` failed), so "
+                          "nothing was changed", hint="run `git status` to see why")
+    if changed:
         raise RelinkError(f"{shown} has unstaged changes; hookman would stage them with its "
                           "edit, so nothing was changed",
                           hint="commit or stash those changes first (git stash --keep-index "
@@ -778,14 +758,14 @@ def _finish(
         sha = gitops.commit_files(root, known, message)
         say(f"hookman: committed {sha[:10]} {message}")
         return
-    proc.git(root, "add", "-A", "--", *known)
+    repo.stage(root, known)
     what = " ".join(shlex.quote(p) for p in known)
     step = _NEXT[state[2]] if state is not None else "git commit"
     say(f"hookman: staged {what}; next: {step}")
 
 
 def _tracked(root: str, path: str) -> bool:
-    return bool(_git_out(root, "ls-files", "--", path))
+    return bool(repo.ls_files(root, "--", path))
 
 
 # --- the pre-push menu's relink ------------------------------------------------------------------
@@ -810,8 +790,8 @@ def preflight(root: str, records: list[Record], heads: list[str], mine: set[str]
 def yours(root: str, path: str) -> bool:
     """The file is uncommitted, or the commit that added it has the author email git would
     give a commit made here now (`git var GIT_AUTHOR_IDENT`: config and environment)."""
-    added = _git_out(root, "log", "-1", "--format=%ae", "--diff-filter=A", "HEAD", "--", path)
-    ident = _git_out(root, "var", "GIT_AUTHOR_IDENT") or ""
+    added = repo.added_in(root, ["HEAD"], path, "%ae")
+    ident = repo.author_ident(root)
     return not added or f"<{added}>" in ident
 
 
@@ -907,7 +887,7 @@ def fix_by_relink(run: HookRun, outcome: RefOutcome, branch: str, upstream_only:
         raise RelinkError(f"{branch} has uncommitted changes; hookman merges {name} only into "
                           "a clean branch, so nothing was changed",
                           hint="commit or stash them and push again")
-    before, _ = gitops.head(root)
+    before = repo.head_sha(root, required=True)
     head_files = tuple(_rel(root, path_for(r.project.script_location)) for r in forks)
     merged = gitops.merge_upstream(root, name, head_files)
     say(f"hookman: merged {name} into {branch} ({merged[:10]})")
@@ -924,10 +904,10 @@ def fix_by_relink(run: HookRun, outcome: RefOutcome, branch: str, upstream_only:
 
 def ci_line(upstream: str | None, remote: str, name: str) -> str:
     """The relink as commands to paste, for the refusal printed when no one can be asked."""
-    push = " ".join(shlex.quote(a) for a in ("git", "push", remote, name))
+    push = shlex.join(["git", "push", remote, name])
     if upstream is None:
         return f"hookman rebase --commit --yes && {push}"
-    merge = " ".join(shlex.quote(a) for a in ("git", "merge", "--no-verify", upstream))
+    merge = shlex.join(["git", "merge", "--no-verify", upstream])
     # `;`: with a head file the merge stops on it, and the relink is what resolves it.
     return (f"{merge}; hookman rebase --yes && git commit --no-verify -m "
             f"{shlex.quote('Relink onto ' + upstream)} && {push}")

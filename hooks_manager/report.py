@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from hooks_manager import fixcmd, proc
+from hooks_manager import fixcmd, repo
 from hooks_manager.check import ProjectReport
 from hooks_manager.fixcmd import Fix
 from hooks_manager.graph import ERROR, Problem, fork_points
@@ -28,11 +28,10 @@ def added_by(report: ProjectReport, path: str) -> dict[str, str] | None:
         revs = [source.rev]
     else:
         revs = ["HEAD"]
-    result = proc.run(["git", "log", "-1", "--diff-filter=A", "--format=%h%x00%an%x00%ad",
-                       "--date=short", *revs, "--", path], source.root)
-    if result.code or not result.out.strip():
+    found = repo.added_in(source.root, revs, path, "%h%x00%an%x00%ad", date="short")
+    if found is None:
         return None
-    sha, author, date = result.out.decode(errors="replace").strip().split("\0")
+    sha, author, date = found.split("\0")
     return {"commit": sha, "author": author, "date": date}
 
 
@@ -45,14 +44,8 @@ def _origin(report: ProjectReport, path: str) -> str:
     return "not committed yet" if _in_git(report) else ""
 
 
-def _merging(root: str) -> bool:
-    from hooks_manager.repo import in_progress
-
-    return any(marker == "MERGE_HEAD" for marker, _, _ in in_progress(root))
-
-
 def _in_git(report: ProjectReport) -> bool:
-    return os.path.exists(os.path.join(report.source.root, ".git"))
+    return repo.is_work_tree(report.source.root)
 
 
 def merge_commands(
@@ -97,7 +90,7 @@ def merge_commands(
         return [Fix([hookman]), Fix([alembic], "then git add the file alembic names and "
                                                "commit it")]
     if merging is None:
-        merging = _merging(root)
+        merging = repo.merging(root)
     if isinstance(report.source, Index) and merging:
         # pre-merge-commit (or the commit that concludes a merge): `hookman merge --commit`
         # adds the merge revision to the merge under way and concludes it.

@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 import sys
 
-from hooks_manager import proc
-from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS, GitError, HookmanError, NoConfigError
-from hooks_manager.sources import ZERO_SHA
+from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS, HookmanError, NoConfigError
+from hooks_manager.repo import commit_sha, current_branch, git_hooks_dir, is_bare
+from hooks_manager.sources import ZERO_SHA, cat_batch
 
 HOOK = "pre-receive"
 MARKER = "# hookman-server-shim v1"
@@ -57,16 +57,11 @@ def install_server(cwd: str, python: str | None = None) -> list[str]:
     from hooks_manager.chain import previous_path
     from hooks_manager.shims import read_head, sh_quote, write_shim
 
-    bare = proc.run(["git", "rev-parse", "--is-bare-repository"], cwd)
-    if bare.code:
-        raise GitError(f"{cwd} is not a git repository",
-                       hint="run hookman install --server inside the server's bare repository")
-    if bare.out.strip() != b"true":
+    if not is_bare(cwd):
         raise HookmanError(f"{cwd} is a clone with a work tree, not a bare repository",
                            hint="hookman install --server is for the repository a server "
                                 "receives pushes in; for a clone, run hookman install")
-    hooks = proc.git(cwd, "rev-parse", "--path-format=absolute", "--git-path", "hooks")
-    hooks_dir = hooks.decode().strip()
+    hooks_dir = git_hooks_dir(cwd)
     os.makedirs(hooks_dir, exist_ok=True)
     path = os.path.join(hooks_dir, HOOK)
     prev = previous_path(hooks_dir, HOOK)
@@ -86,7 +81,7 @@ def install_server(cwd: str, python: str | None = None) -> list[str]:
         lines.append(f"{path}: kept the hook that was here as {os.path.basename(prev)}; it "
                      "runs first")
     write_shim(path, fresh)
-    default = default_branch(cwd)
+    default = current_branch(cwd)  # a bare repository's HEAD names its default branch
     if default is None:
         lines.append(f"{path}: installed; HEAD names no branch, so no default branch is "
                      "protected: every pushed branch is judged until [tool.hookman] "
@@ -103,9 +98,8 @@ def install_server(cwd: str, python: str | None = None) -> list[str]:
     return lines
 
 
-def _exists(repo: str, branch: str) -> bool:
-    return proc.run(["git", "rev-parse", "-q", "--verify", f"refs/heads/{branch}^{{commit}}"],
-                    repo).code == 0
+def _exists(where: str, branch: str) -> bool:
+    return commit_sha(where, f"refs/heads/{branch}") is not None
 
 
 def uninstall_server(cwd: str) -> list[str]:
@@ -113,8 +107,7 @@ def uninstall_server(cwd: str) -> list[str]:
     from hooks_manager.chain import previous_path
     from hooks_manager.shims import read_head
 
-    hooks = proc.git(cwd, "rev-parse", "--path-format=absolute", "--git-path", "hooks")
-    hooks_dir = hooks.decode().strip()
+    hooks_dir = git_hooks_dir(cwd)
     path = os.path.join(hooks_dir, HOOK)
     prev = previous_path(hooks_dir, HOOK)
     head = read_head(path)
@@ -152,12 +145,6 @@ def parse_updates(stdin: bytes) -> list[Update]:
     return updates
 
 
-def default_branch(repo: str) -> str | None:
-    result = proc.run(["git", "symbolic-ref", "-q", "HEAD"], repo)
-    ref = result.out.decode().strip()
-    return ref.removeprefix("refs/heads/") if result.code == 0 and ref else None
-
-
 def _guard_settings(repo: str, commits: list[str]) -> dict[str, tuple[list[str] | None, bool]]:
     """commit -> (protected_branches, check_all_branches) from its pyproject.toml, read in one
     `cat-file --batch` for every commit of the push (a 200-ref push stays one git call)."""
@@ -167,18 +154,10 @@ def _guard_settings(repo: str, commits: list[str]) -> dict[str, tuple[list[str] 
     found: dict[str, tuple[list[str] | None, bool]] = dict.fromkeys(wanted, (None, False))
     if not wanted:
         return found
-    out = proc.git(repo, "cat-file", "--batch",
-                   stdin="".join(f"{c}:pyproject.toml\n" for c in wanted).encode())
-    pos = 0
-    for commit in wanted:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        if len(header) != 3:
-            pos = end + 1
+    read = cat_batch(repo, [f"{c}:pyproject.toml" for c in wanted], True)
+    for commit, (_, kind, data) in zip(wanted, read, strict=True):
+        if kind == "missing":
             continue  # no pyproject.toml in that commit
-        size = int(header[2])
-        data = out[end + 1 : end + 1 + size]
-        pos = end + 1 + size + 1
         if b"hookman" not in data:
             continue
         try:
@@ -230,7 +209,7 @@ def pre_receive(repo: str, args: list[str], stdin: bytes) -> int:
     updates = [u for u in parse_updates(stdin) if u.new != ZERO_SHA and u.branch is not None]
     if not updates:
         return EXIT_OK  # deletions, tags, notes: nothing new reaches a branch
-    default = default_branch(repo)
+    default = current_branch(repo)
     settings = _guard_settings(repo, [c for u in updates for c in (u.old, u.new)
                                       if c != ZERO_SHA])
     # HEAD on an unborn branch (`init.defaultBranch=master`, then `main` pushed): no update
@@ -262,8 +241,8 @@ def check_update(repo: str, update: Update) -> bool:
     """Whether the new tip's history is healthy; prints what is wrong."""
     from hooks_manager.at_commit import load_at_commit
     from hooks_manager.check import check_projects
-    from hooks_manager.pushreads import GitReads, SharedCommit
     from hooks_manager.report import render_text
+    from hooks_manager.sources import GitReads, SharedCommit
 
     short = update.new[:10]
     try:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import os
 
-from hooks_manager import proc
 from hooks_manager.config import Project
 from hooks_manager.graph import Record
-from hooks_manager.repo import current_branch
+from hooks_manager.repo import added_in, commit_sha, current_branch, refs, upstream_of
+from hooks_manager.sources import cat_batch as _batch
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -109,31 +109,6 @@ def _parse_tree(data: bytes) -> dict[str, str]:
     return out
 
 
-def _batch(root: str, lines: list[str], contents: bool) -> list[tuple[str, str, bytes]]:
-    """(oid, type, bytes) for each input line of `cat-file --batch[-check]`; ("", "missing",
-    b"") for a name that does not exist."""
-    if not lines:
-        return []
-    mode = "--batch" if contents else "--batch-check"
-    out = proc.git(root, "cat-file", mode, stdin=("\n".join(lines) + "\n").encode())
-    found = []
-    pos = 0
-    for _ in lines:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        pos = end + 1
-        if len(header) != 3:
-            found.append(("", "missing", b""))
-            continue
-        data = b""
-        if contents:
-            size = int(header[2])
-            data = out[pos : pos + size]
-            pos += size + 1
-        found.append((header[0].decode(), header[1].decode(), data))
-    return found
-
-
 class Scanner:
     """Records of version folders, by tree id, through the two caches."""
 
@@ -151,10 +126,10 @@ class Scanner:
         key = "r" if recursive else "f"
         missing = [t for t in dict.fromkeys(trees) if f"{key}{t}" not in self.trees.entries]
         if recursive:
-            from hooks_manager.sources import _wanted, parse_ls_tree
+            from hooks_manager.sources import _wanted, list_tree
 
             for tree in missing:
-                listing = parse_ls_tree(proc.git(self.root, "ls-tree", "-r", "-z", tree))
+                listing = list_tree(self.root, tree)
                 self.trees.entries[f"r{tree}"] = {p: o for p, o in listing.items()
                                                   if _wanted(p, True)}
         else:
@@ -197,11 +172,8 @@ class Scanner:
 
 
 def _remote_branches(root: str) -> list[tuple[str, str]]:
-    out = proc.git(root, "for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)",
-                   "refs/remotes/")
     branches = []
-    for line in out.decode(errors="surrogateescape").splitlines():
-        ref, sha, symref = line.split("\0")
+    for ref, sha, symref in refs(root, ("refname", "objectname", "symref"), "refs/remotes/"):
         if not symref:  # origin/HEAD points at another ref: that one is listed itself
             branches.append((ref.removeprefix("refs/remotes/"), sha))
     return branches
@@ -296,10 +268,9 @@ def _copy(sib: Sibling, branch: str) -> Sibling:
 
 def _who(root: str, sha: str, path: str) -> tuple[str, str]:
     """Author and age of the commit that added their file (asked only for a hit)."""
-    result = proc.run(["git", "log", "-1", "--diff-filter=A", "--format=%an%x00%ar", sha, "--",
-                       path], root)
-    if result.code == 0 and b"\0" in result.out:
-        author, when = result.out.decode(errors="replace").strip().split("\0", 1)
+    found = added_in(root, [sha], path, "%an%x00%ar")
+    if found is not None and "\0" in found:
+        author, when = found.split("\0", 1)
         return _safe(author), _safe(when)
     return "", ""
 
@@ -355,8 +326,7 @@ def siblings_command(args: list[str]) -> int:
         source = "--upstream" if options.get("upstream") else \
             "upstream in [tool.hookman]" if settings.upstream else "the remote's default branch"
         refuse_option_like(source, upstream)
-        known = proc.run(["git", "rev-parse", "-q", "--verify", f"{upstream}^{{commit}}"], root)
-        if known.code != 0:
+        if commit_sha(root, upstream) is None:
             raise HookmanError(f"{source}: {shown(upstream)} is not a known branch or commit "
                                "in this clone", hint=f"check the name, or git fetch "
                                                      f"{shlex.quote(remote)} first")
@@ -393,9 +363,8 @@ def _default_upstream(root: str, remote: str) -> str | None:
 
 def _own_tracking(root: str, rev: str) -> set[str]:
     """The remote-tracking names of the branch being checked (it is not its own sibling)."""
-    result = proc.run(["git", "rev-parse", "--abbrev-ref", "--symbolic-full-name",
-                       "@{upstream}" if rev == "HEAD" else f"{rev}@{{upstream}}"], root)
-    names = {result.out.decode().strip()} if result.code == 0 else set()
+    tracked = upstream_of(root, rev)
+    names = {tracked} if tracked is not None else set()
     short = current_branch(root)
     if short is not None and rev == "HEAD":
         names |= {n for n, _ in _remote_branches(root) if n.split("/", 1)[-1] == short}

@@ -1,6 +1,8 @@
 """Where the bytes of revision files come from: the work tree, the index, a commit, or the
 predicted merge of two commits. Git objects are read with plumbing (one ``ls-tree`` or
 ``ls-files`` and one ``cat-file --batch``), never GitPython, which is 5-10x slower here.
+This is the one repository reader: configuration discovery and the revision scan read
+through it, and so does a push (``GitReads``, below), whose refs share their listings.
 
 Every source yields files in alembic's load order (per version location: a folder's files
 sorted, then its sub-folders sorted, depth first), because that order decides which file wins
@@ -14,7 +16,11 @@ import os
 from hooks_manager.cache import Key, ScanCache, cache_for
 from hooks_manager.errors import ConfigError, GitError
 from hooks_manager.graph import WARNING, Problem, Record
-from hooks_manager.repo import git_dir, merge_base
+from hooks_manager.repo import commit_ids, git_dir, merge_base
+
+TYPE_CHECKING = False  # typing itself costs the hook path ~10 ms of imports (re, enum...)
+if TYPE_CHECKING:
+    from hooks_manager.proc import Result, Running
 
 ZERO_SHA = "0" * 40
 
@@ -366,36 +372,86 @@ def _read_file(path: str) -> bytes:
 
 def read_blobs(root: str, oids: list[str]) -> dict[str, bytes]:
     """Many blobs in one `git cat-file --batch`."""
+    wanted = list(dict.fromkeys(oids))
+    blobs: dict[str, bytes] = {}
+    for oid, (_, kind, data) in zip(wanted, cat_batch(root, wanted, True), strict=True):
+        if kind == "missing":
+            raise GitError(f"git object {oid} is missing from the repository")
+        blobs[oid] = data
+    return blobs
+
+
+def cat_batch(root: str, names: list[str], contents: bool) -> list[tuple[str, str, bytes]]:
+    """(oid, type, bytes) for each name (`<oid>`, `<rev>:<path>`...) in one `cat-file
+    --batch` (``contents``) or `--batch-check`; ("", "missing", b"") for a name that names
+    nothing."""
     from hooks_manager import proc
 
-    wanted = list(dict.fromkeys(oids))
-    if not wanted:
-        return {}
-    out = proc.git(root, "cat-file", "--batch", stdin=("\n".join(wanted) + "\n").encode())
-    blobs: dict[str, bytes] = {}
+    if not names:
+        return []
+    mode = "--batch" if contents else "--batch-check"
+    out = proc.git(root, "cat-file", mode, stdin=("\n".join(names) + "\n").encode())
+    found = []
     pos = 0
-    for oid in wanted:
+    for _ in names:
         end = out.index(b"\n", pos)
         header = out[pos:end].split()
+        pos = end + 1
         if len(header) != 3:
-            raise GitError(f"git object {oid} is missing from the repository")
-        size = int(header[2])
-        blobs[oid] = out[end + 1 : end + 1 + size]
-        pos = end + 1 + size + 1
-    return blobs
+            found.append(("", "missing", b""))
+            continue
+        data = b""
+        if contents:
+            size = int(header[2])
+            data = out[pos : pos + size]
+            pos += size + 1
+        found.append((header[0].decode(), header[1].decode(), data))
+    return found
+
+
+def read_spec(root: str, spec: str) -> bytes | None:
+    """The blob ``spec`` names as `git cat-file` does (`:path` the index, `:2:path` a
+    conflict's stage, `rev:path`); None when it names none."""
+    from hooks_manager import proc
+
+    result = proc.run(["git", "cat-file", "blob", spec], root)
+    return result.out if result.code == 0 else None
+
+
+def list_tree(root: str, rev: str) -> dict[str, str]:
+    """path -> blob id of every regular file in commit or tree ``rev``, at any depth."""
+    return _whole_tree(root, rev)[0]
+
+
+def tree_paths(root: str, rev: str) -> set[str]:
+    """Every path in commit ``rev`` (links and submodules too); empty when it names none."""
+    from hooks_manager import proc
+
+    result = proc.run(["git", "ls-tree", "-r", "-z", "--name-only", "--full-tree", rev], root)
+    if result.code:
+        return set()
+    return {p for p in result.out.decode("utf-8", "surrogateescape").split("\0") if p}
+
+
+def _ls_tree(rev: str, rels: list[str] | None) -> list[str]:
+    """The one tree listing: every file of ``rev`` under ``rels`` (None: the whole tree)."""
+    paths = [] if rels is None else ["--", *[r or "." for r in rels]]
+    return ["git", "ls-tree", "-r", "-z", "--full-tree", rev, *paths]
+
+
+def _tree_listed(rev: str, result: Result) -> bytes:
+    if result.code:
+        said = result.err.decode(errors="replace").strip()
+        raise GitError(f"cannot read commit {rev!r}: {said}",
+                       hint="name a branch, tag or commit that exists in this clone")
+    return result.out
 
 
 def _tree_entries(root: str, rev: str, rels: list[str]) -> dict[str, str]:
     """path -> blob id of every regular file under ``rels`` in commit ``rev``."""
     from hooks_manager import proc
 
-    args = ["ls-tree", "-r", "-z", "--full-tree", rev, "--", *[r or "." for r in rels]]
-    result = proc.run(["git", *args], root)
-    if result.code:
-        said = result.err.decode(errors="replace").strip()
-        raise GitError(f"cannot read commit {rev!r}: {said}",
-                       hint="name a branch, tag or commit that exists in this clone")
-    return parse_ls_tree(result.out)
+    return parse_ls_tree(_tree_listed(rev, proc.run(_ls_tree(rev, rels), root)))
 
 
 def parse_ls_tree(out: bytes) -> dict[str, str]:
@@ -414,15 +470,10 @@ def _whole_tree(root: str, rev: str) -> tuple[dict[str, str], list[str]]:
     """(path -> blob of every regular file, the gitlink paths) of commit ``rev``."""
     from hooks_manager import proc
 
-    result = proc.run(["git", "ls-tree", "-r", "-z", "--full-tree", rev], root)
-    if result.code:
-        said = result.err.decode(errors="replace").strip()
-        raise GitError(f"cannot read commit {rev!r}: {said}",
-                       hint="name a branch, tag or commit that exists in this clone")
-    links = [item.partition("\t")[2] for item in
-             result.out.decode("utf-8", "surrogateescape").split("\0")
+    out = _tree_listed(rev, proc.run(_ls_tree(rev, None), root))
+    links = [item.partition("\t")[2] for item in out.decode("utf-8", "surrogateescape").split("\0")
              if item.startswith("160000 commit ")]
-    return parse_ls_tree(result.out), links
+    return parse_ls_tree(out), links
 
 
 def _matches(path: str, names: tuple[str, ...], suffixes: tuple[str, ...]) -> bool:
@@ -561,11 +612,10 @@ class Commit(GitSource):
         return self._whole()[1]
 
     def memo_key(self) -> object:
-        from hooks_manager import proc
+        from hooks_manager.repo import tree_id
 
-        result = proc.run(["git", "rev-parse", "--verify", "-q", f"{self.rev}^{{tree}}"],
-                          self.root)
-        return ("tree", result.out.decode().strip()) if result.code == 0 else None
+        tree = tree_id(self.root, self.rev)
+        return ("tree", tree) if tree is not None else None
 
     def _whole(self) -> tuple[dict[str, str], list[str]]:
         # One listing of the whole tree serves every configuration question about it.
@@ -684,7 +734,7 @@ class PredictedMerge(GitSource):
         base = merge_base(self.root, self.ours, self.theirs)
         # One side already holding the other (a branch that took main in, a clone of main
         # itself) merges to that side: one listing, not three.
-        shas = _commit_ids(self.root, self.ours, self.theirs)
+        shas = commit_ids(self.root, self.ours, self.theirs)
         if shas is not None and base in shas:
             return _tree_entries(self.root, self.ours if base == shas[1] else self.theirs,
                                  [""]), []
@@ -693,26 +743,22 @@ class PredictedMerge(GitSource):
         old = _tree_entries(self.root, base, [""]) if base else {}
         return three_way(old, ours, theirs)
 
+    def sides(self, rels: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+        """Our and their trees under ``rels`` (path -> blob), to say which side a file is from."""
+        return (_tree_entries(self.root, self.ours, rels),
+                _tree_entries(self.root, self.theirs, rels))
+
     def notes(self) -> list[Problem]:
         return [Problem("merge-conflict", f"{path} differs on both sides; the prediction reads "
                         f"{self.ours}'s version", severity=WARNING, path=path)
                 for path in self.conflicts]
 
 
-def _commit_ids(root: str, *revs: str) -> tuple[str, ...] | None:
-    """The commit id of each of ``revs`` in one `git rev-parse`; None when one names none
-    (the listing that follows then says which)."""
-    from hooks_manager import proc
-
-    result = proc.run(["git", "rev-parse", *[f"{rev}^{{commit}}" for rev in revs]], root)
-    ids = tuple(result.out.decode().split())
-    return ids if result.code == 0 and len(ids) == len(revs) else None
-
-
 def three_way(
     base: dict[str, str], ours: dict[str, str], theirs: dict[str, str]
 ) -> tuple[dict[str, str], list[str]]:
-    """Path-level three-way merge of path -> blob maps (absent = deleted)."""
+    """Path-level three-way merge of path -> blob maps (absent = deleted): the one merge rule,
+    for the predicted merge of two trees and for a push's (``SharedMerge``)."""
     merged: dict[str, str] = {}
     conflicts: list[str] = []
     for path in sorted(set(base) | set(ours) | set(theirs)):
@@ -727,3 +773,148 @@ def three_way(
         if pick is not None:
             merged[path] = pick
     return merged, conflicts
+
+
+# --- one push's reads ---------------------------------------------------------------------------
+# Shared by every pushed ref and both of its checks (the commit, then its predicted merge with
+# the upstream): each tree is listed once, the listings run side by side, the upstream's side
+# is read as its changes since the merge base (a few lines, not a second and third tree), and
+# one scan cache serves every check, so a blob is read and scanned at most once.
+
+ReadKey = tuple[str, tuple[str, ...]]
+Change = tuple[str, str | None, str | None]  # path, blob before, blob after (None: absent)
+
+
+class GitReads:
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.trees: dict[ReadKey, dict[str, str]] = {}
+        self.changed: dict[ReadKey, list[Change]] = {}
+        self.pending: dict[ReadKey, Running] = {}
+        self.cache: ScanCache | None = None  # the first source's, then shared by all
+
+    def share_cache(self, cache: ScanCache) -> ScanCache:
+        if self.cache is None:
+            self.cache = cache
+        return self.cache
+
+    def start(self, rev: str, rels: list[str]) -> None:
+        """Start listing ``rev``'s files under ``rels``; ``tree`` collects the listing."""
+        from hooks_manager import proc
+
+        key = (rev, tuple(rels))
+        if key not in self.trees and key not in self.pending:
+            self.pending[key] = proc.start(_ls_tree(rev, rels), self.root)
+
+    def tree(self, rev: str, rels: list[str]) -> dict[str, str]:
+        key = (rev, tuple(rels))
+        if key not in self.trees:
+            self.start(rev, rels)
+            from hooks_manager import proc
+
+            self.trees[key] = parse_ls_tree(_tree_listed(rev, proc.finish(self.pending.pop(key))))
+        return self.trees[key]
+
+    def start_changes(self, base: str, theirs: str, rels: list[str]) -> None:
+        """Start listing what ``theirs`` changed under ``rels`` since ``base``."""
+        from hooks_manager import proc
+
+        key = (f"{base}..{theirs}", tuple(rels))
+        if key not in self.changed and key not in self.pending:
+            self.pending[key] = proc.start(["git", "diff-tree", "-r", "-z", "--no-renames",
+                                            base, theirs, "--", *[r or "." for r in rels]],
+                                           self.root)
+
+    def changes(self, base: str, theirs: str, rels: list[str]) -> list[Change]:
+        key = (f"{base}..{theirs}", tuple(rels))
+        if key not in self.changed:
+            self.start_changes(base, theirs, rels)
+            self.changed[key] = _parse_diff_tree(self._finish(key, theirs))
+        return self.changed[key]
+
+    def _finish(self, key: ReadKey, rev: str) -> bytes:
+        from hooks_manager import proc
+
+        result = proc.finish(self.pending.pop(key))
+        if result.code:
+            raise GitError(f"cannot read commit {rev}: "
+                           f"{result.err.decode(errors='replace').strip()}")
+        return result.out
+
+
+class SharedCommit(Commit):
+    """A commit whose listing and scan cache come from the push's ``GitReads``."""
+
+    def __init__(self, reads: GitReads, rev: str) -> None:
+        super().__init__(reads.root, rev)
+        self.reads = reads
+        self.cache = reads.share_cache(self.cache)
+
+    def entries(self, rels: list[str]) -> dict[str, str]:
+        return self.reads.tree(self.rev, rels)
+
+
+class SharedMerge(PredictedMerge):
+    """The predicted merge of ``ours`` with the upstream (shown by name, read by sha), decided
+    by three_way from our tree and the upstream's changes since the merge base."""
+
+    def __init__(
+        self, reads: GitReads, ours: str, theirs_name: str, theirs_sha: str, base: str | None
+    ) -> None:
+        super().__init__(reads.root, ours, theirs_name)
+        self.reads = reads
+        self.cache = reads.share_cache(self.cache)
+        self.theirs_sha = theirs_sha
+        self.base = base
+
+    def entries(self, rels: list[str]) -> dict[str, str]:
+        ours = self.reads.tree(self.ours, rels)
+        if self.base is None:  # unrelated histories: nothing in common to start from
+            merged, self.conflicts = three_way({}, ours, self.reads.tree(self.theirs_sha, rels))
+            return merged
+        merged, self.conflicts = merge_changes(
+            ours, self.reads.changes(self.base, self.theirs_sha, rels))
+        return merged
+
+    def sides(self, rels: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+        # The listings the push has already made or started: no process of their own.
+        return self.reads.tree(self.ours, rels), self.reads.tree(self.theirs_sha, rels)
+
+    def same_as_ours(self, rels: list[str]) -> bool:
+        """Whether the upstream changed nothing under ``rels`` since the merge base: then the
+        prediction is the commit's own history."""
+        return self.base is not None and not self.reads.changes(self.base, self.theirs_sha,
+                                                                rels)
+
+
+def merge_changes(
+    ours: dict[str, str], changes: list[Change]
+) -> tuple[dict[str, str], list[str]]:
+    """three_way(base, ours, theirs) when only theirs' changes since base are known: a path
+    theirs left alone has base == theirs, where three_way keeps ours, so only the changed
+    paths need deciding, and three_way decides them."""
+    touched = {path for path, _, _ in changes}
+    base = {path: before for path, before, _ in changes if before is not None}
+    theirs = {path: after for path, _, after in changes if after is not None}
+    decided, conflicts = three_way(base, {p: ours[p] for p in touched if p in ours}, theirs)
+    merged = {p: oid for p, oid in ours.items() if p not in touched}
+    merged.update(decided)
+    return merged, conflicts
+
+
+def _parse_diff_tree(out: bytes) -> list[Change]:
+    """`diff-tree -r -z` raw lines: `:<mode> <mode> <sha> <sha> <status>\\0<path>\\0`. Only
+    regular files count, as in a tree listing: a symlink or submodule is absent."""
+    fields = out.split(b"\0")
+    changes: list[Change] = []
+    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+        if not meta.startswith(b":"):
+            continue
+        old_mode, new_mode, old_sha, new_sha = meta[1:].split()[:4]
+        changes.append((path.decode("utf-8", "surrogateescape"), _blob(old_mode, old_sha),
+                        _blob(new_mode, new_sha)))
+    return changes
+
+
+def _blob(mode: bytes, sha: bytes) -> str | None:
+    return sha.decode() if mode.startswith(b"100") else None

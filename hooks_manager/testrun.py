@@ -60,8 +60,9 @@ class Suite:
 def describe_suite(root: str) -> Suite:
     paths = _testpaths(root)
     specs = [f"{p.rstrip('/')}/" for p in paths] if paths else ["."]
-    result = proc.run(["git", "ls-files", "-z", "--", *specs], root)
-    names = result.out.decode("utf-8", "surrogateescape").split("\0") if not result.code else []
+    from hooks_manager.repo import ls_files
+
+    names = ls_files(root, "--", *specs) or []
     count = sum(1 for n in names if n.endswith(".py") and (
         n.rpartition("/")[2].startswith("test_") or n.endswith("_test.py")))
     return Suite(paths, count)

@@ -24,12 +24,12 @@ PACKAGE = Path(hooks_manager.__file__).parent
 # whether at module level or inside a function. "__init__" is the package itself (the version).
 LAYERS: list[tuple[str, set[str]]] = [
     ("base: errors, the pure graph, text safety, switches",
-     {"__init__", "errors", "graph", "textsafe", "flags", "fixcmd", "sitepaths"}),
+     {"__init__", "errors", "graph", "textsafe", "flags", "sitepaths"}),
     ("bytes, caches, processes, git queries, output",
      {"scan", "cache", "memo", "proc", "repo", "netgit", "output", "guard", "drawing", "overlaps",
-      "shims", "prompts"}),
+      "shims", "prompts", "fixcmd"}),
     ("sources and outside tools",
-     {"sources", "pushreads", "gitops", "testrun", "fixlock", "owned", "masking"}),
+     {"sources", "gitops", "testrun", "fixlock", "owned", "masking"}),
     # Projects and settings are read through the sources (at a commit, too), and alembic
     # itself needs a project.
     ("projects and settings; alembic",

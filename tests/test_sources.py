@@ -147,3 +147,58 @@ def test_git_index_file_is_honoured(project: Path) -> None:
     git(project, "add", "-A")  # the normal index has the fork
     assert heads(project, "--staged") == ["bbbb0002", "cccc0003"]
     assert heads(project, "--staged", env={"GIT_INDEX_FILE": str(other_index)}) == ["bbbb0002"]
+
+
+def _edited_on_both_sides(project: Path) -> tuple[str, str, str]:
+    """bbbb0002 edited on feature and on main, ccc0003 deleted on main and edited on feature,
+    dddd0004 deleted on feature and edited on main: (base, feature, main) commits."""
+    based(project)
+    two = add_revision(project, "bbbb0002", "aaaa0001")
+    three = add_revision(project, "cccc0003", "bbbb0002")
+    four = add_revision(project, "dddd0004", "cccc0003")
+    base = commit_all(project, "chain")
+    git(project, "checkout", "-q", "-b", "feature")
+    two.write_text(revision_source("bbbb0002", "aaaa0001") + "# feature's edit\n")
+    three.write_text(revision_source("cccc0003", "bbbb0002") + "# feature's edit\n")
+    four.unlink()
+    feature = commit_all(project, "feature edits")
+    git(project, "checkout", "-q", "main")
+    two.write_text(revision_source("bbbb0002", None))  # read, it would make a second base
+    three.unlink()
+    four.write_text(revision_source("dddd0004", "cccc0003") + "# main's edit\n")
+    return base, feature, commit_all(project, "main edits")
+
+
+def test_a_revision_changed_on_both_sides_is_read_from_ours_with_a_note(project: Path) -> None:
+    _edited_on_both_sides(project)
+    done = hookman(project, "check", "--rev", "feature", "--against", "main", "--json")
+    problems = json.loads(done.stdout)["projects"][0]["problems"]
+    noted = sorted(p["path"] for p in problems if p["kind"] == "merge-conflict")
+    assert noted == [f"migrations/versions/{r}_rev.py" for r in ("cccc0003", "dddd0004")]
+    # A revision whose two sides differ in substance is more than a note: one id, two files.
+    clash = [p["path"] for p in problems if p["kind"] == "revision-id-collision"]
+    assert clash == ["migrations/versions/bbbb0002_rev.py"]
+    # Ours (feature) is read where it has the file; where ours deleted it, theirs' edit is.
+    assert heads(project, "--rev", "feature", "--against", "main") == ["dddd0004"]
+
+
+def test_the_push_reads_predict_the_same_merge_as_three_trees(project: Path) -> None:
+    # The push lists our tree and the upstream's changes since the base, not three trees;
+    # the merge it predicts, conflicts included, must be the one three_way gives from three.
+    from hooks_manager.sources import GitReads, PredictedMerge, SharedMerge
+
+    base, feature, main = _edited_on_both_sides(project)
+    (project / "other.txt").write_text("outside the version location\n")
+    commit_all(project, "main touches another file")
+    main = git(project, "rev-parse", "HEAD")
+    rels = ["migrations/versions"]
+    full = PredictedMerge(str(project), feature, main)
+    shared = SharedMerge(GitReads(str(project)), feature, "main", main, base)
+    assert shared.entries(rels) == full.entries(rels)
+    assert shared.conflicts == full.conflicts == [
+        f"migrations/versions/{r}_rev.py" for r in ("bbbb0002", "cccc0003", "dddd0004")]
+    blob = git(project, "rev-parse", f"{feature}:migrations/versions/bbbb0002_rev.py")
+    assert shared.entries(rels)["migrations/versions/bbbb0002_rev.py"] == blob
+    assert shared.sides(rels) == full.sides(rels)  # which side a file is from, for the report
+    assert not shared.same_as_ours(rels)
+    assert shared.same_as_ours(["docs"])  # nothing changed there since the base
