@@ -704,6 +704,7 @@ class PredictedMerge(GitSource):
         self.conflicts: list[str] = []
         self._merged: dict[str, str] | None = None
         self._all_conflicts: list[str] = []
+        self._theirs_read: set[str] = set()
 
     def describe(self) -> dict[str, object]:
         return {"kind": self.kind, "rev": self.ours, "against": self.theirs}
@@ -741,7 +742,10 @@ class PredictedMerge(GitSource):
         ours = _tree_entries(self.root, self.ours, [""])
         theirs = _tree_entries(self.root, self.theirs, [""])
         old = _tree_entries(self.root, base, [""]) if base else {}
-        return three_way(old, ours, theirs)
+        merged, conflicts = three_way(old, ours, theirs)
+        # three_way reads ours, or theirs where ours deleted the file: the note says which.
+        self._theirs_read = {path for path in conflicts if path not in ours}
+        return merged, conflicts
 
     def sides(self, rels: list[str]) -> tuple[dict[str, str], dict[str, str]]:
         """Our and their trees under ``rels`` (path -> blob), to say which side a file is from."""
@@ -750,7 +754,9 @@ class PredictedMerge(GitSource):
 
     def notes(self) -> list[Problem]:
         return [Problem("merge-conflict", f"{path} differs on both sides; the prediction reads "
-                        f"{self.ours}'s version", severity=WARNING, path=path)
+                        f"{self.theirs if path in self._theirs_read else self.ours}'s version"
+                        + (f" ({self.ours} deleted it)" if path in self._theirs_read else ""),
+                        severity=WARNING, path=path)
                 for path in self.conflicts]
 
 

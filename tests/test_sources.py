@@ -175,6 +175,11 @@ def test_a_revision_changed_on_both_sides_is_read_from_ours_with_a_note(project:
     problems = json.loads(done.stdout)["projects"][0]["problems"]
     noted = sorted(p["path"] for p in problems if p["kind"] == "merge-conflict")
     assert noted == [f"migrations/versions/{r}_rev.py" for r in ("cccc0003", "dddd0004")]
+    said = {p["path"].split("/")[-1]: p["message"] for p in problems
+            if p["kind"] == "merge-conflict"}
+    assert said["cccc0003_rev.py"].endswith("the prediction reads feature's version")
+    assert said["dddd0004_rev.py"].endswith("the prediction reads main's version "
+                                            "(feature deleted it)")
     # A revision whose two sides differ in substance is more than a note: one id, two files.
     clash = [p["path"] for p in problems if p["kind"] == "revision-id-collision"]
     assert clash == ["migrations/versions/bbbb0002_rev.py"]
