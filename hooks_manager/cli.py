@@ -43,6 +43,17 @@ def run(args: list[str]) -> int:
 
 
 def _invoke(args: list[str]) -> int:
+    import os
+
+    if os.environ.get("_HOOKMAN_COMPLETE"):
+        # Shell completion (`eval "$(_HOOKMAN_COMPLETE=source_bash hookman)"`), answered from
+        # the declaration like the help. add_completion=False keeps typer's install options
+        # out of `hookman --help`, and with it typer's completion classes: this public call
+        # registers them (its return, the install options, is not wanted), only when a shell
+        # asks.
+        from typer.completion import get_completion_inspect_parameters
+
+        get_completion_inspect_parameters()
     try:
         # Standalone mode: click prints usage errors itself (exit 2) and handles Exit/Abort;
         # a HookmanError goes through it untouched, to guarded.

@@ -282,3 +282,27 @@ def test_one_guard_maps_errors_on_the_typer_path(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.splitlines()[0] == f"hookman: error: {tmp_path} is not inside a git clone"
     assert "Traceback" not in done.stderr
+
+
+# --- completion, from the same table ------------------------------------------------------------
+
+
+def complete(cwd: Path, line: str) -> str:
+    # typer's zsh protocol needs no shell: the words so far in, the candidates out.
+    done = hookman(cwd, env={"_HOOKMAN_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": line})
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_completion_offers_the_typed_commands(tmp_path: Path) -> None:
+    offered = set(re.findall(r'"([\w-]+)":', complete(tmp_path, "hookman ")))
+    assert offered == {c.name for c in COMMANDS if not c.hidden}
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)
+def test_completion_offers_every_declared_option(tmp_path: Path, command: Command) -> None:
+    out = complete(tmp_path, f"hookman {command.name} -")
+    offered = set(re.findall(r'"(-[\w-]+)":', out))
+    assert offered == {s for o in command.options for s in o.spellings} | set(HELP_SPELLINGS)
+    for option in command.options:  # each with its help (zsh shows it beside the option)
+        assert f'"{option.spellings[-1]}":"{option.help.split()[0]} ' in out, option.spellings
