@@ -108,7 +108,7 @@ def wants_help(command: Command, args: list[str]) -> bool:
 
 def usage_line(command: Command) -> str:
     parts = [f"Usage: hookman {command.name} [OPTIONS]"]
-    parts += [f"[{a.metavar}]..." if a.variadic else a.metavar for a in command.arguments]
+    parts += [f"[{a.metavar}]..." for a in command.arguments]
     return " ".join(parts)
 
 

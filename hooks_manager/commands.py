@@ -35,15 +35,14 @@ class Option:
 
 
 class Argument:
-    """A positional argument; ``variadic`` takes every remaining word (zero or more)."""
+    """A command's positional words, zero or more (no command takes a fixed count)."""
 
-    __slots__ = ("help", "key", "metavar", "variadic")
+    __slots__ = ("help", "key", "metavar")
 
-    def __init__(self, key: str, metavar: str, help: str, *, variadic: bool = True) -> None:
+    def __init__(self, key: str, metavar: str, help: str) -> None:
         self.key = key
         self.metavar = metavar
         self.help = help
-        self.variadic = variadic
 
 
 class Command:
