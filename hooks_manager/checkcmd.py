@@ -1,5 +1,5 @@
-"""`hookman check`: its argv parsed by hand (the fast path never loads typer) and the command
-itself, which the typer app calls too."""
+"""`hookman check`: the command itself, a plain function of the options that argv.py (the fast
+path, no typer) or the typer app parsed from the declaration in commands.py."""
 
 from __future__ import annotations
 
@@ -7,16 +7,8 @@ import sys
 
 from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS, HookmanError
 from hooks_manager.output import print_out
-from hooks_manager.selection import make_source, opt, parse_options, root_for, select_project
+from hooks_manager.selection import make_source, opt, root_for, select_project
 from hooks_manager.textsafe import lines
-
-_CHECK_FLAGS = {"--staged": "staged", "--json": "json", "-q": "quiet", "--quiet": "quiet"}
-_CHECK_VALUES = {"--rev": "rev", "--against": "against", "-c": "config", "--config": "config",
-                 "-n": "name", "--name": "name", "-p": "project", "--project": "project"}
-
-
-def parse_check(args: list[str]) -> dict[str, str | bool]:
-    return parse_options(args, _CHECK_FLAGS, _CHECK_VALUES, "check")
 
 
 def check_command(options: dict[str, str | bool]) -> int:

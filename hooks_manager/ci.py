@@ -21,24 +21,11 @@ if TYPE_CHECKING:
     from hooks_manager.check import ProjectReport
 
 FORMATS = ("text", "json", "github", "gitlab")
-_VALUES = {"--against": "against", "--format": "format", "--output": "output", "-o": "output",
-           "--remote": "remote", "-p": "project", "--project": "project",
-           "--fetch-timeout": "fetch_timeout"}
-_FLAGS = {"--no-fetch": "no_fetch"}
-USAGE = """\
-usage: hookman ci [--against REF] [--format text|json|github|gitlab] [--output FILE]
-                  [--remote NAME] [-p PROJECT] [--fetch-timeout SECONDS] [--no-fetch]
-
-Checks the checked-out commit and its predicted merge with the merge target, which is found
-from the CI provider's variables (GitHub pull_request / merge_group / push, GitLab merge
-requests, merged results and merge trains, Bitbucket pull requests), or given by --against.
-Exit codes as `hookman check`: 0 healthy, 1 problems, 2 not checked (the reason is printed)."""
 
 
-def parse_ci(args: list[str]) -> dict[str, str | bool]:
-    from hooks_manager.selection import parse_options
-
-    options = parse_options(args, _FLAGS, _VALUES, "ci")
+def check_options(options: dict[str, str | bool]) -> dict[str, str | bool]:
+    """The parsed options (commands.py declares them), with --format checked here so both
+    parsers give the same one-line error."""
     fmt = options.get("format", "text")
     if fmt not in FORMATS:
         raise HookmanError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")

@@ -1,10 +1,19 @@
-"""The typer app: every command but the hot paths (`check` and `hook`, parsed in main.py so
-they never load typer). Commands parse options and call plain functions; the one error base
-becomes an exit code here and nowhere else."""
+"""The typer app, built from the declaration in commands.py: every command, option, default and
+help text is read from that table, so typer's help and completion and the fast paths' parser
+(argv.py) cannot disagree. main.py sends the fast paths (`check`, `ci`, `siblings`, the hooks)
+elsewhere, so typer loads only for the other commands and for `check --help`.
+
+Each command is a typer command whose signature is generated from its declaration (typer reads
+``__signature__``), not click objects built by hand: typer keeps its own help rendering and
+completion, and only its public API is used (recent typer vendors click privately). The body
+of each command is a plain function of the parsed options, registered by name below; errors
+become exit codes in guard.guarded, the one place that does so.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import inspect
+from collections.abc import Callable, Mapping
 
 from hooks_manager.sitepaths import full_site
 
@@ -13,311 +22,244 @@ full_site()  # typer lives in site-packages
 import typer  # noqa: E402
 
 from hooks_manager import __version__  # noqa: E402
-from hooks_manager.errors import EXIT_INTERRUPTED, HookmanError  # noqa: E402
+from hooks_manager.argv import Options  # noqa: E402
+from hooks_manager.commands import BY_NAME, COMMANDS, FLAG, HELP_SPELLINGS, ROOT, Command  # noqa: E402
+from hooks_manager.output import print_out, say  # noqa: E402
+
+Body = Callable[[Options, list[str]], int]
+_BODIES: dict[str, Body] = {}
 
 app = typer.Typer(
     name="hookman",
-    help="Git hooks that stop Alembic migration forks (multiple heads) before they reach main.",
+    help=ROOT.help,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": list(HELP_SPELLINGS)},
 )
 
 
 def run(args: list[str]) -> int:
     """Run the typer app on ``args`` and return its exit code."""
-    from hooks_manager.guard import internal_error
+    from hooks_manager.guard import guarded
 
+    return guarded(lambda: _invoke(args))
+
+
+def _invoke(args: list[str]) -> int:
+    import os
+
+    if os.environ.get("_HOOKMAN_COMPLETE"):
+        # Shell completion (`eval "$(_HOOKMAN_COMPLETE=source_bash hookman)"`), answered from
+        # the declaration like the help. add_completion=False keeps typer's install options
+        # out of `hookman --help`, and with it typer's completion classes: this public call
+        # registers them (its return, the install options, is not wanted), only when a shell
+        # asks.
+        from typer.completion import get_completion_inspect_parameters
+
+        get_completion_inspect_parameters()
     try:
-        # Standalone mode: click prints usage errors itself (exit 2) and handles Exit/Abort.
+        # Standalone mode: click prints usage errors itself (exit 2) and handles Exit/Abort;
+        # a HookmanError goes through it untouched, to guarded.
         app(args, prog_name="hookman", standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except HookmanError as exc:
-        echo(exc.render(), err=True)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        typer.echo("hookman: interrupted", err=True)
-        return EXIT_INTERRUPTED
-    except Exception as exc:  # a bug: a short message, the traceback in a file
-        return internal_error(exc)
     return 0
 
 
-def echo(text: str, err: bool = False) -> None:
-    """typer.echo, with repository text (paths, ids, hook names) made terminal-safe."""
-    from hooks_manager.textsafe import lines
+def body(name: str) -> Callable[[Body], Body]:
+    def register(function: Body) -> Body:
+        assert name in BY_NAME, f"{name} is not declared in commands.py"
+        _BODIES[name] = function
+        return function
 
-    typer.echo(lines(text), err=err)
+    return register
+
+
+def options_of(command: Command, values: Mapping[str, object]) -> Options:
+    """typer's keyword arguments as the fast parser's options: every flag, and each value that
+    was given or has a default (an absent value is absent, not None)."""
+    options: Options = {}
+    for option in command.options:
+        value = values.get(option.key)
+        if option.kind == FLAG:
+            options[option.key] = bool(value)
+        elif isinstance(value, str):
+            options[option.key] = value
+    return options
+
+
+def _parameters(command: Command, callbacks: Mapping[str, Callable[[bool], None]]
+                ) -> list[inspect.Parameter]:
+    params = []
+    for option in command.options:
+        flag = option.kind == FLAG
+        info = typer.Option(option.default, *option.spellings, help=option.help,
+                            metavar=None if flag else option.metavar, show_default=False,
+                            callback=callbacks.get(option.key),
+                            is_eager=option.key in callbacks)
+        annotation: object = bool if flag else (str if option.default is not None
+                                                 else str | None)
+        params.append(inspect.Parameter(option.key, inspect.Parameter.KEYWORD_ONLY,
+                                        default=info, annotation=annotation))
+    for argument in command.arguments:
+        info = typer.Argument(None, metavar=argument.metavar, help=argument.help,
+                              show_default=False)
+        params.append(inspect.Parameter(argument.key, inspect.Parameter.KEYWORD_ONLY,
+                                        default=info, annotation=list[str] | None))
+    return params
+
+
+def _typer_function(command: Command, run_body: Body) -> Callable[..., None]:
+    def invoke(**values: object) -> None:
+        words: list[str] = []
+        for argument in command.arguments:
+            given = values.get(argument.key)
+            words += [str(w) for w in given] if isinstance(given, list | tuple) else []
+        raise typer.Exit(run_body(options_of(command, values), words))
+
+    invoke.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        _parameters(command, {}), return_annotation=None)
+    invoke.__name__ = command.name.replace("-", "_")
+    return invoke
 
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"hookman {__version__}")
+        print_out(f"hookman {__version__}")
         raise typer.Exit(0)
 
 
-@app.callback()
-def _root(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
-    ] = False,
-) -> None:
-    """hookman keeps every Alembic history in this repository single-headed."""
+def _root(**values: object) -> None:
+    pass  # the root's only option, --version, is eager: its callback does the work
 
 
-ConfigOpt = Annotated[str | None, typer.Option("-c", "--config", help="Alembic config file "
-                                               "(like alembic -c).")]
-NameOpt = Annotated[str | None, typer.Option("-n", "--name", help="Section of the config file "
-                                             "(like alembic -n).")]
-ProjectOpt = Annotated[str | None, typer.Option("-p", "--project", help="Only this project "
-                                                "(its name in tool.hookman.projects).")]
+_root.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    _parameters(ROOT, {"version": _version}), return_annotation=None)
 
 
-@app.command()
-def check(
-    staged: Annotated[bool, typer.Option("--staged", help="Check the index (what a commit "
-                                         "would record).")] = False,
-    rev: Annotated[str | None, typer.Option("--rev", help="Check the history at a commit, "
-                                            "branch or tag.")] = None,
-    against: Annotated[str | None, typer.Option("--against", help="Predict the history once "
-                                                "the current commit (or --rev) is merged with "
-                                                "REF.")] = None,
-    config: ConfigOpt = None,
-    name: NameOpt = None,
-    project: ProjectOpt = None,
-    json: Annotated[bool, typer.Option("--json", help="Print the documented JSON shape.")] = False,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print nothing when healthy.")]
-    = False,
-) -> None:
-    """Check every Alembic history: heads, bases and named problems.
+# --- the bodies: plain functions of the parsed options ------------------------------------------
 
-    Exit codes: 0 healthy, 1 problems found, 2 cannot check (usage, configuration),
-    3 internal error, 4 no alembic configuration found.
-    """
+
+def _offsite(name: str) -> Body:
+    def run_offsite(options: Options, args: list[str]) -> int:
+        from hooks_manager.offsite import run_command
+
+        return run_command(name, options, args)
+
+    return run_offsite
+
+
+for _name in ("ci", "siblings", "pre-receive", "framework"):
+    body(_name)(_offsite(_name))
+
+
+@body("check")
+def _check(options: Options, _args: list[str]) -> int:
     from hooks_manager.checkcmd import check_command
 
-    options: dict[str, str | bool] = {"staged": staged, "json": json, "quiet": quiet}
-    for key, value in (("rev", rev), ("against", against), ("config", config),
-                       ("name", name), ("project", project)):
-        if value is not None:
-            options[key] = value
-    raise typer.Exit(check_command(options))
+    return check_command(options)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def ci(ctx: typer.Context) -> None:
-    """The pipeline check: the commit and its merge with the real target (GitHub pull
-    requests and merge queue, GitLab merge requests and trains, Bitbucket, --against REF).
-    Run `hookman ci --help` for its options (parsed without typer, like `check`)."""
-    from hooks_manager.offsite import dispatch
-
-    raise typer.Exit(dispatch(["ci", *ctx.args]))
-
-
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def siblings(ctx: typer.Context) -> None:
-    """Remote branches that build on the same parent as this branch's new revision, or reuse
-    its id: whichever lands second forks. Options: --json, --rev, --upstream, --remote."""
-    from hooks_manager.offsite import dispatch
-
-    raise typer.Exit(dispatch(["siblings", *ctx.args]))
-
-
-# --- install / uninstall / status / doctor (the work is in installer.py and doctor.py) ---------
-
-
-@app.command()
-def install(
-    hooks_path: Annotated[bool, typer.Option(
-        "--hooks-path", "--into-hooks-path",
-        help="core.hooksPath points to another folder (husky's .husky/_, a team folder): "
-             "install into it anyway, keeping and chaining the hooks already there.")] = False,
-    yes: Annotated[bool, typer.Option("-y", "--yes", help="Ask nothing; take what was "
-                                      "detected (also the case with CI set or no terminal).")]
-    = False,
-    trust: Annotated[bool, typer.Option("--trust", help="Let this clone's pyproject.toml turn "
-                                        "on auto_merge / static_fallback, which load the "
-                                        "migration files through alembic (sets git config "
-                                        "hookman.trustRepoCode true).")] = False,
-    server: Annotated[bool, typer.Option("--server", help="In a bare server repository: "
-                                         "write the pre-receive guard of protected branches.")]
-    = False,
-) -> None:
-    """Install the pre-commit, pre-push and pre-merge-commit hooks in this clone.
-
-    Hooks already in place are kept and run first. Installing again refreshes the shims.
-    Exit codes: 0 installed, 2 not installed (core.hooksPath elsewhere, not a git clone, ...).
-    """
+@body("install")
+def _install(options: Options, _args: list[str]) -> int:
     import os
 
-    if server:
+    if options["server"]:
         from hooks_manager.server import install_server
 
         for line in install_server(os.getcwd()):
-            typer.echo(f"hookman: {line}")
-        raise typer.Exit(0)
+            print_out(f"hookman: {line}")
+        return 0
     from hooks_manager.installer import install_command
 
-    raise typer.Exit(install_command(os.getcwd(), into_hooks_path=hooks_path, assume_yes=yes,
-                                   trust=trust))
+    return install_command(os.getcwd(), into_hooks_path=bool(options["hooks_path"]),
+                           assume_yes=bool(options["yes"]), trust=bool(options["trust"]))
 
 
-@app.command()
-def uninstall(
-    server: Annotated[bool, typer.Option("--server", help="In a bare server repository: "
-                                         "remove the pre-receive guard.")] = False,
-) -> None:
-    """Remove hookman's hooks and put back the hooks they replaced, byte for byte."""
+@body("uninstall")
+def _uninstall(options: Options, _args: list[str]) -> int:
     import os
 
-    if server:
+    if options["server"]:
         from hooks_manager.server import uninstall_server
 
         for line in uninstall_server(os.getcwd()):
-            typer.echo(f"hookman: {line}")
-        raise typer.Exit(0)
+            print_out(f"hookman: {line}")
+        return 0
     from hooks_manager.installer import uninstall as remove
 
     location, lines = remove(os.getcwd())
     for line in lines or [f"no hookman hooks in {location.hooks_dir}"]:
-        echo(f"hookman: {line}")
+        print_out(f"hookman: {line}")
+    return 0
 
 
-@app.command()
-def status() -> None:
-    """Per hook: installed, whose, chained, stale, and the interpreter it runs.
-
-    Exit codes: 0 all three hooks are hookman's current shims, 1 otherwise.
-    """
+@body("status")
+def _status(_options: Options, _args: list[str]) -> int:
     import os
 
     from hooks_manager.installer import status as show
 
     lines, healthy = show(os.getcwd())
-    echo("\n".join(lines))
-    raise typer.Exit(0 if healthy else 1)
+    print_out("\n".join(lines))
+    return 0 if healthy else 1
 
 
-@app.command()
-def doctor() -> None:
-    """What a hook run will see (interpreter, PATH, hooks folder, settings, projects, test
-    command) and what is wrong with it.
-
-    Exit codes: 0 nothing wrong, 1 something to fix (lines marked FIX).
-    """
+@body("doctor")
+def _doctor(_options: Options, _args: list[str]) -> int:
     import os
 
     from hooks_manager.doctor import doctor as examine
 
     lines, healthy = examine(os.getcwd())
-    echo("\n".join(lines))
-    typer.echo("hookman: nothing wrong" if healthy else "hookman: fix the FIX lines above")
-    raise typer.Exit(0 if healthy else 1)
+    print_out("\n".join(lines))
+    print_out("hookman: nothing wrong" if healthy else "hookman: fix the FIX lines above")
+    return 0 if healthy else 1
 
 
-@app.command()
-def merge(
-    commit: Annotated[bool, typer.Option("--commit", help="Commit the merge revision (that file "
-                                         "only; other staged changes stay staged).")] = False,
-    message: Annotated[str | None, typer.Option("-m", "--message", help="Revision message "
-                                                "(default: merge heads A and B).")] = None,
-    yes: Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmation.")]
-    = False,
-    config: ConfigOpt = None,
-    name: NameOpt = None,
-    project: ProjectOpt = None,
-) -> None:
-    """Write the merge revision that joins the heads, with alembic and the project's own
-    script.py.mako. Asks first at a terminal; never asks under CI=1 or without a terminal.
+def _text(options: Options, key: str) -> str | None:
+    value = options.get(key)
+    return value if isinstance(value, str) else None
 
-    The revision id is derived from the heads, so two people merging the same fork write the
-    same revision. Refuses (writing nothing) with one head, during a merge, rebase or
-    cherry-pick, or while the index is locked.
-    """
+
+@body("merge")
+def _merge(options: Options, _args: list[str]) -> int:
     from hooks_manager.fix import merge_command
 
-    raise typer.Exit(merge_command(commit, message, yes, config, name, project,
-                                   lambda text: echo(text, err=True)))
+    return merge_command(bool(options["commit"]), _text(options, "message"),
+                         bool(options["yes"]), _text(options, "config"), _text(options, "name"),
+                         _text(options, "project"), say)
 
 
-@app.command()
-def heads(
-    write: Annotated[bool, typer.Option("--write", help="Rewrite each project's head file "
-                                        "(alembic_heads.txt beside env.py).")] = False,
-    revision_file: Annotated[str | None, typer.Option(
-        "--revision-file", help="The revision file alembic just wrote (post_write_hooks pass "
-        "it): picks the project that holds it.")] = None,
-    config: ConfigOpt = None,
-    name: NameOpt = None,
-    project: ProjectOpt = None,
-) -> None:
-    """Print the head revision(s), one per line, for scripts.
-
-    Exit codes: 0 one head per history, 1 a history forks (several heads). With --write: 0.
-    """
+@body("heads")
+def _heads(options: Options, _args: list[str]) -> int:
     from hooks_manager.headfile import heads_command
 
-    raise typer.Exit(heads_command(write, revision_file, config, name, project, echo,
-                                   lambda text: echo(text, err=True)))
+    return heads_command(bool(options["write"]), _text(options, "revision_file"),
+                         _text(options, "config"), _text(options, "name"),
+                         _text(options, "project"), print_out, say)
 
 
-@app.command()
-def rebase(
-    onto: Annotated[str | None, typer.Option("--onto", help="The head to keep; the other "
-                                             "head's chain moves onto it.")] = None,
-    commit: Annotated[bool, typer.Option("--commit", help="Commit the edited files and the "
-                                         "head file (those only).")] = False,
-    rename: Annotated[bool, typer.Option("--rename", help="When file_template dates file "
-                                         "names: rename the moved files to now, and set their "
-                                         "Create Date to match.")] = False,
-    yes: Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmation "
-                                      "(never asked under CI=1 or without a terminal).")]
-    = False,
-    config: ConfigOpt = None,
-    name: NameOpt = None,
-    project: ProjectOpt = None,
-) -> None:
-    """Re-point this branch's unpublished migration onto the other head (instead of a merge
-    revision): edits its down_revision only, verifies one head, stages the files.
-
-    Sides come from git: a stopped merge, rebase or cherry-pick, else the upstream, else
-    --onto. Refuses (changing nothing) when the migration is published, is a merge revision,
-    starts a branch label, its down_revision is not a literal, a file to edit does not parse,
-    is a symlink or has unstaged changes. Asks first at a terminal; never asks under CI=1 or
-    without a terminal (as hookman merge): it rewrites straight away there.
-    """
+@body("rebase")
+def _rebase(options: Options, _args: list[str]) -> int:
     from hooks_manager.relink import rebase_command
 
-    raise typer.Exit(rebase_command(onto, commit, yes, config, name, project,
-                                    lambda text: echo(text, err=True), rename))
+    return rebase_command(_text(options, "onto"), bool(options["commit"]), bool(options["yes"]),
+                          _text(options, "config"), _text(options, "name"),
+                          _text(options, "project"), say, bool(options["rename"]))
 
 
-@app.command()
-def graph(
-    all_: Annotated[bool, typer.Option("--all", help="The whole history (default: the "
-                                       "neighbourhood of each fork).")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="text (lanes, like git log --graph), "
-                                     "mermaid or dot.")] = "text",
-    staged: Annotated[bool, typer.Option("--staged", help="Draw the index.")] = False,
-    rev: Annotated[str | None, typer.Option("--rev", help="Draw the history at a commit, "
-                                            "branch or tag.")] = None,
-    against: Annotated[str | None, typer.Option("--against", help="Draw the history the "
-                                                "merge with REF would have.")] = None,
-    config: ConfigOpt = None,
-    name: NameOpt = None,
-    project: ProjectOpt = None,
-) -> None:
-    """Draw each Alembic history: heads, bases, merges, branch labels, depends_on, messages.
-
-    Read statically like `hookman check` (nothing is imported). Exit codes: 0 drawn,
-    2 cannot read (usage, configuration), 4 no alembic configuration found.
-    """
+@body("graph")
+def _graph(options: Options, _args: list[str]) -> int:
     from hooks_manager.explain import graph_command
 
-    options: dict[str, str | bool] = {"all": all_, "format": fmt, "staged": staged}
-    for key, value in (("rev", rev), ("against", against), ("config", config),
-                       ("name", name), ("project", project)):
-        if value is not None:
-            options[key] = value
-    raise typer.Exit(graph_command(options, echo))
+    return graph_command(options, print_out)
+
+
+# --- the app, from the table --------------------------------------------------------------------
+
+app.callback()(_root)
+for _command in COMMANDS:
+    app.command(name=_command.name, help=_command.help, hidden=_command.hidden)(
+        _typer_function(_command, _BODIES[_command.name]))

@@ -383,9 +383,9 @@ def _ask_trust(root: str, assume_yes: bool) -> bool | None:
 
 
 def say(message: str) -> None:
-    from hooks_manager.textsafe import lines
+    from hooks_manager.output import print_out  # terminal-safe stdout, as it was
 
-    print(lines(message), flush=True)
+    print_out(message)
 
 
 def describe_projects(root: str, assume_yes: bool = True) -> list[str]:

@@ -1,12 +1,13 @@
-"""The console script. `hookman check` and the hooks are parsed here with plain code, so they
-never load typer (~110 ms); every other command goes to the typer app in cli.py."""
+"""The console script. The hooks, `hookman check` and the commands offsite.py runs are parsed
+without typer (~110 ms), by argv.py from the declaration in commands.py; every other command
+goes to the typer app in cli.py, built from the same declaration."""
 
 from __future__ import annotations
 
 import os
 import sys
 
-from hooks_manager.checkcmd import check_command, parse_check
+from hooks_manager.checkcmd import check_command
 from hooks_manager.errors import EXIT_PROBLEMS
 from hooks_manager.guard import degrade_output, guarded
 
@@ -30,12 +31,18 @@ def main(argv: list[str] | None = None) -> int:
         # a chained hook's own 112 passed through would run everything a second time and end
         # in "hookman not found". 112 is the shim's alone; any other failure stays a failure.
         return EXIT_PROBLEMS if code == SHIM_NOT_IMPORTABLE else code
-    if args[:1] == ["check"] and not {"-h", "--help"} & set(args):
-        return guarded(lambda: check_command(parse_check(args[1:])))
-    if args[:1] in (["ci"], ["pre-receive"], ["siblings"], ["framework"]):
-        from hooks_manager.offsite import dispatch  # CI, server and sibling paths: no typer
+    from hooks_manager.commands import BY_NAME
 
-        return guarded(lambda: dispatch(args))
+    command = BY_NAME.get(args[0]) if args else None
+    if command is not None and command.fast:
+        from hooks_manager.argv import parse, wants_help
+
+        if command.name != "check":
+            from hooks_manager.offsite import dispatch  # CI, server, siblings: no typer
+
+            return guarded(lambda: dispatch(args))
+        if not wants_help(command, args[1:]):  # `check --help` is typer's, from the same table
+            return guarded(lambda: check_command(parse(command, args[1:]).options))
     from hooks_manager.cli import run
 
     return run(args)

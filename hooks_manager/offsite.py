@@ -11,48 +11,35 @@ from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS, HookmanError
 
 
 def dispatch(args: list[str]) -> int:
-    command, rest = args[0], args[1:]
-    if {"-h", "--help"} & set(rest):
-        print(_help(command))
-        return EXIT_OK
-    if command == "ci":
-        from hooks_manager.ci import parse_ci
+    """``args`` = the command's name and its argv, parsed from the declaration (commands.py)
+    as typer would parse it, without typer."""
+    from hooks_manager.argv import help_text, parse
+    from hooks_manager.commands import BY_NAME
+    from hooks_manager.output import print_out
 
-        return ci_command(parse_ci(rest))
-    if command == "pre-receive":
+    command = BY_NAME[args[0]]
+    parsed = parse(command, args[1:])
+    if parsed.help:
+        print_out(help_text(command))
+        return EXIT_OK
+    return run_command(command.name, parsed.options, parsed.args)
+
+
+def run_command(name: str, options: dict[str, str | bool], args: list[str]) -> int:
+    """The body of each command sent here, for this fast path and the typer app alike."""
+    if name == "ci":
+        from hooks_manager.ci import check_options
+
+        return ci_command(check_options(options))
+    if name == "pre-receive":
         from hooks_manager.server import hook_main
 
-        return hook_main(rest)
-    if command == "siblings":
+        return hook_main(args)
+    if name == "siblings":
         from hooks_manager.siblings import siblings_command
 
-        return siblings_command(rest)
-    return framework(rest)
-
-
-_HELP = {
-    "pre-receive": "usage: hookman pre-receive  (run by the server's pre-receive hook that "
-                   "`hookman install --server` writes; reads git's update lines on stdin)",
-    "siblings": "usage: hookman siblings [--json] [--rev REV] [--upstream REMOTE/BRANCH] "
-                "[--remote NAME]\n\nLists the remote-tracking branches that add a child of "
-                "the same parent as this branch's new revision, or reuse one of its ids.",
-    "framework": "usage: hookman framework  (the entry of hook id `hookman` in "
-                 ".pre-commit-hooks.yaml, for the pre-commit framework)",
-}
-
-
-def _help(command: str) -> str:
-    if command == "ci":
-        from hooks_manager.ci import USAGE
-
-        return USAGE
-    return _HELP[command]
-
-
-def say(message: str) -> None:
-    from hooks_manager.output import say as say_safely  # terminal-safe, to stderr
-
-    say_safely(message)
+        return siblings_command(options)
+    return framework(args)
 
 
 def framework(args: list[str]) -> int:
@@ -60,6 +47,7 @@ def framework(args: list[str]) -> int:
     at pre-push (PRE_COMMIT_FROM_REF/TO_REF set) the pushed commit and its predicted merge
     with the upstream as this clone knows it. What the framework does not hand over is said."""
     from hooks_manager.check import check_projects
+    from hooks_manager.output import say  # terminal-safe, to stderr
     from hooks_manager.repo import find_root
     from hooks_manager.report import render_text
     from hooks_manager.sources import Commit, Index, PredictedMerge, Source

@@ -15,27 +15,6 @@ if TYPE_CHECKING:
     from hooks_manager.config import Project
 
 
-def parse_options(args: list[str], flags: dict[str, str], values: dict[str, str],
-                  command: str) -> dict[str, str | bool]:
-    """argv of a fast-path command (`check`, `ci`: parsed without typer) into options:
-    ``flags`` and ``values`` map each spelling to its key; `--key=value` and `--key value`."""
-    options: dict[str, str | bool] = {}
-    it = iter(args)
-    for arg in it:
-        key, eq, inline = arg.partition("=")
-        if key in values:
-            value = inline if eq else next(it, None)
-            if value is None:
-                raise HookmanError(f"{key} needs a value", hint=f"see `hookman {command} --help`")
-            options[values[key]] = value
-        elif arg in flags:
-            options[flags[arg]] = True
-        else:
-            raise HookmanError(f"unknown option {arg!r} for `hookman {command}`",
-                               hint=f"see `hookman {command} --help`")
-    return options
-
-
 def opt(options: dict[str, str | bool], key: str) -> str | None:
     value = options.get(key)
     return value if isinstance(value, str) else None

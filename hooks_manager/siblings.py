@@ -283,31 +283,18 @@ def _safe(text: str) -> str:
 # --- the command and the pre-push line --------------------------------------------------------
 
 
-def siblings_command(args: list[str]) -> int:
-    """`hookman siblings [--json] [--rev REV] [--upstream NAME] [--remote NAME]`."""
+def siblings_command(options: dict[str, str | bool]) -> int:
+    """`hookman siblings`, its options parsed from the declaration (commands.py)."""
     import json
     import shlex
 
     from hooks_manager.errors import EXIT_OK, EXIT_PROBLEMS, HookmanError
     from hooks_manager.output import print_out
     from hooks_manager.repo import find_root
+    from hooks_manager.selection import opt
     from hooks_manager.textsafe import shown
 
-    options: dict[str, str] = {}
-    want_json = False
-    it = iter(args)
-    for arg in it:
-        if arg == "--json":
-            want_json = True
-        elif arg in ("--rev", "--upstream", "--remote"):
-            value = next(it, None)
-            if value is None:
-                raise HookmanError(f"{arg} needs a value")
-            options[arg[2:]] = value
-        else:
-            raise HookmanError(f"unknown option {arg!r} for `hookman siblings`",
-                               hint="usage: hookman siblings [--json] [--rev REV] "
-                                    "[--upstream REMOTE/BRANCH] [--remote NAME]")
+    want_json = bool(options.get("json"))
     root = find_root(os.getcwd())
     if root is None:
         raise HookmanError(f"{os.getcwd()} is not inside a git clone")
@@ -315,14 +302,15 @@ def siblings_command(args: list[str]) -> int:
 
     ws = load_workspace(root)
     settings, projects = ws.settings, ws.require_projects()
-    remote = options.get("remote", "origin")
-    upstream = options.get("upstream") or settings.upstream or _default_upstream(root, remote)
-    rev = options.get("rev", "HEAD")
+    remote = opt(options, "remote") or "origin"
+    upstream = opt(options, "upstream") or settings.upstream or _default_upstream(root, remote)
+    rev = opt(options, "rev") or "HEAD"
+    from hooks_manager.selection import refuse_option_like
+
+    refuse_option_like("--rev", rev)  # `--rev=-x` must not reach git as an option
     if upstream is not None:
         # An upstream that names nothing would make every revision look new and every verdict
         # "no sibling": refuse it, as `hookman check --against` does.
-        from hooks_manager.selection import refuse_option_like
-
         source = "--upstream" if options.get("upstream") else \
             "upstream in [tool.hookman]" if settings.upstream else "the remote's default branch"
         refuse_option_like(source, upstream)

@@ -67,6 +67,12 @@ def healthy(project: Path) -> Path:
     ("ci", "--against", "HEAD", "--format", "github"),
     ("ci", "--against", "HEAD", "--format", "gitlab", "--output", "cq.json"),
     ("siblings",),
+    # argv.py parses from the declaration and prints the help without typer
+    ("check", "-q", "--rev=HEAD"),
+    ("ci", "--help"),
+    ("siblings", "--help"),
+    ("pre-receive", "--help"),
+    ("framework", "--help"),
 ])
 def test_healthy_paths_import_nothing_heavy(healthy: Path, args: tuple[str, ...]) -> None:
     code, modules = imported(healthy, *args)
