@@ -542,6 +542,10 @@ def _select(
 class GitSource(Source):
     """Files from git objects; subclasses say which path -> blob map to use."""
 
+    def __init__(self, root: str) -> None:
+        super().__init__(root)
+        self._config_blobs: dict[str, bytes] = {}  # blob id -> bytes, see read_identified
+
     def entries(self, rels: list[str]) -> dict[str, str]:
         raise NotImplementedError
 
@@ -556,8 +560,13 @@ class GitSource(Source):
         return {p: oid for p, oid in self.entries(paths).items() if p in paths}
 
     def read_identified(self, identities: dict[str, str]) -> dict[str, bytes]:
-        blobs = read_blobs(self.root, list(identities.values()))
-        return {p: blobs[oid] for p, oid in identities.items()}
+        # Configuration bytes are asked for more than once (settings, then discovery, then
+        # the project's own ini): each blob is read once per source, not once per question.
+        known = self._config_blobs
+        missing = [oid for oid in identities.values() if oid not in known]
+        if missing:
+            known.update(read_blobs(self.root, missing))
+        return {p: known[oid] for p, oid in identities.items()}
 
     def has_dir(self, rel: str) -> bool:
         prefix = rel + "/" if rel else ""
