@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import sys
 
-from hooks_manager.checkcmd import check_command
 from hooks_manager.errors import EXIT_PROBLEMS
 from hooks_manager.guard import degrade_output, guarded
 
@@ -42,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
 
             return guarded(lambda: dispatch(args))
         if not wants_help(command, args[1:]):  # `check --help` is typer's, from the same table
+            from hooks_manager.checkcmd import check_command
+
             return guarded(lambda: check_command(parse(command, args[1:]).options))
     from hooks_manager.cli import run
 

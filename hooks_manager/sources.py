@@ -509,6 +509,25 @@ def _index_listing(
     return found
 
 
+def _ls_stage(root: str, specs: list[str]) -> list[tuple[str, str, str, str]]:
+    """(mode, blob id, stage, path) of every index entry ``specs`` match."""
+    from hooks_manager import proc
+
+    listing = proc.git(root, "ls-files", "-s", "-z", "--full-name", "--", *specs)
+    items = []
+    # `<mode> <oid> <stage>\t<path>`, decoded once and sliced (see parse_ls_tree).
+    for item in listing.decode("utf-8", "surrogateescape").split("\0"):
+        tab = item.find("\t")
+        if tab >= 0:
+            items.append((item[:6], item[7 : tab - 2], item[tab - 1], item[tab + 1 :]))
+    return items
+
+
+def _under(path: str, specs: list[str]) -> bool:
+    """Whether the literal pathspecs ``specs`` (folders, files, "." for all) match ``path``."""
+    return any(spec == "." or path == spec or path.startswith(spec + "/") for spec in specs)
+
+
 def _gitlink_in(links: list[str], rel: str) -> str | None:
     for link in links:
         if rel == link or rel.startswith(link + "/"):
@@ -645,6 +664,11 @@ class Index(GitSource):
         # `git ls-files` as the revision files, so asking costs no process of its own.
         self.also: list[str] = []
         self._stages: dict[str, dict[str, str]] = {}
+        # One listing for the whole hook: the configuration candidates (tracked) and the
+        # folders and files the last run went on to ask about (remembered in the git folder),
+        # so a healthy commit starts one `git ls-files`, not two.
+        self._listed: list[tuple[str, str, str, str]] | None = None  # (mode, oid, stage, path)
+        self._covered: set[str] = set()
 
     def stages_of(self, rel: str) -> dict[str, str] | None:
         """stage -> blob id of ``rel`` ({} when absent, "0" when merged), if a listing
@@ -652,32 +676,52 @@ class Index(GitSource):
         return self._stages.get(rel) if rel in self._stages else None
 
     def entries(self, rels: list[str]) -> dict[str, str]:
-        from hooks_manager import proc
-
-        also = [p for p in self.also if p not in self._stages]
-        paths = [r or "." for r in rels] + also
-        listing = proc.git(self.root, "ls-files", "-s", "-z", "--full-name", "--", *paths)
-        for path in also:
-            self._stages[path] = {}
+        wanted = [r or "." for r in rels]
+        # Answered from the shared listing when it covered exactly these (git reads `*?[` in
+        # a pathspec as a pattern, which a plain prefix test would not).
+        if self._listed is not None and all(w in self._covered for w in wanted + self.also) \
+                and not any(c in w for w in wanted + self.also for c in "*?["):
+            items = [i for i in self._listed if _under(i[3], wanted + self.also)]
+        else:
+            items = _ls_stage(self.root, wanted + self.also)
+            self._remember_asked(wanted + self.also)
+        for path in self.also:
+            self._stages.setdefault(path, {})
         entries: dict[str, str] = {}
-        # `<mode> <oid> <stage>\t<path>`, decoded once and sliced (see parse_ls_tree).
-        for item in listing.decode("utf-8", "surrogateescape").split("\0"):
-            tab = item.find("\t")
-            if tab < 0:
-                continue
-            if item[tab + 1 :] in also:
-                self._stages[item[tab + 1 :]][item[tab - 1]] = item[7 : tab - 2]
-                if item[tab - 1] != "0":
+        for mode, oid, stage, path in items:
+            if path in self.also:
+                self._stages[path][stage] = oid
+                if stage != "0":
                     continue  # a conflicted head file is its reader's to report
-            if item[tab - 1] != "0":
-                raise GitError(f"the index has unmerged paths ({item[tab + 1:]})",
+            if stage != "0":
+                raise GitError(f"the index has unmerged paths ({path})",
                                hint="resolve the conflict and `git add` the file first")
-            if not item.startswith(("120000", "160000")):
-                entries[item[tab + 1 :]] = item[7 : tab - 2]
+            if mode not in ("120000", "160000"):
+                entries[path] = oid
         return entries
 
     def tracked(self, names: tuple[str, ...], suffixes: tuple[str, ...] = ()) -> dict[str, str]:
-        return _index_listing(self.root, names, suffixes, stages=True)
+        specs = [f"*{n}" for n in names] + [f"*{s}" for s in suffixes]
+        if not specs:
+            return {}
+        from hooks_manager.memo import memo_for
+
+        asked = memo_for(git_dir(self.root), "index-asked").get("specs")
+        more = [str(spec) for spec in asked] if isinstance(asked, list) else []
+        items = _ls_stage(self.root, specs + more)
+        if self._listed is None:
+            self._listed, self._covered = items, set(more)
+        return {path: oid for mode, oid, stage, path in items
+                if stage == "0" and mode not in ("120000", "160000")
+                and _matches(path, names, suffixes)}
+
+    def _remember_asked(self, specs: list[str]) -> None:
+        from hooks_manager.memo import memo_for
+
+        memo = memo_for(git_dir(self.root), "index-asked")
+        if memo.get("specs") != specs:
+            memo.put("specs", specs)
+            memo.save()
 
     def read(self, paths: list[str]) -> dict[str, bytes]:
         return self.read_identified(self.entries(paths) if paths else {})

@@ -75,3 +75,29 @@ def test_an_up_to_date_head_file_costs_the_commit_no_read(project: Path,
     assert "stale-head-file" in stale.stderr or "alembic_heads.txt says" in stale.stderr
     add_on(project, "dddd0004", "cccc0003", "d, head file written")
     assert git(project, "log", "-1", "--format=%s") == "d, head file written"
+
+
+def test_a_healthy_commit_lists_the_index_once(project: Path, tmp_path: Path) -> None:
+    # The configuration candidates and the version folder the last commit asked about go
+    # into one `git ls-files`; a new folder is still asked about (and remembered).
+    add_revision(project, "aaaa00000001", None)
+    commit_all(project, "base")
+    install(project)
+    add_revision(project, "bbbb00000002", "aaaa00000001")
+    git(project, "add", "-A")
+    assert commit(project, "-m", "first").returncode == 0
+    add_revision(project, "cccc00000003", "bbbb00000002")
+    git(project, "add", "-A")
+    trace = tmp_path / "trace"
+    done = commit(project, "-m", "second", env={"GIT_TRACE": str(trace)})
+    assert done.returncode == 0, done.stderr
+    listings = [c for c in _git_commands(trace) if c.startswith("git ls-files")]
+    assert len(listings) == 1, listings
+    assert "migrations/versions" in listings[0]
+    # A fork staged now is still seen through the shared listing.
+    add_revision(project, "dddd00000004", "bbbb00000002")
+    git(project, "add", "-A")
+    blocked = commit(project, "-m", "fork")
+    assert blocked.returncode == 1
+    assert "cccc00000003" in blocked.stderr
+    assert "dddd00000004" in blocked.stderr
