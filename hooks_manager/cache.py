@@ -89,7 +89,7 @@ class ScanCache:
         self._dirty = True
 
     def get(self, key: Key, path: str) -> Record | None:
-        stored = (key, os.path.basename(path))
+        stored = (key, path.rpartition("/")[2])  # paths here are always "/"-separated
         entry = self._entries.get(stored)
         if entry is None:
             return None
@@ -100,7 +100,7 @@ class ScanCache:
     def put(self, key: Key, record: Record) -> None:
         if self._path is None:
             return
-        stored = (key, os.path.basename(record.path))
+        stored = (key, record.path.rpartition("/")[2])
         self._entries[stored] = (record.revision, record.down_revisions, record.depends_on,
                                  record.branch_labels, record.line)
         self._used.add(stored)

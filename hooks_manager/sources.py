@@ -523,11 +523,6 @@ def _ls_stage(root: str, specs: list[str]) -> list[tuple[str, str, str, str]]:
     return items
 
 
-def _under(path: str, specs: list[str]) -> bool:
-    """Whether the literal pathspecs ``specs`` (folders, files, "." for all) match ``path``."""
-    return any(spec == "." or path == spec or path.startswith(spec + "/") for spec in specs)
-
-
 def _gitlink_in(links: list[str], rel: str) -> str | None:
     for link in links:
         if rel == link or rel.startswith(link + "/"):
@@ -681,7 +676,12 @@ class Index(GitSource):
         # a pathspec as a pattern, which a plain prefix test would not).
         if self._listed is not None and all(w in self._covered for w in wanted + self.also) \
                 and not any(c in w for w in wanted + self.also for c in "*?["):
-            items = [i for i in self._listed if _under(i[3], wanted + self.also)]
+            specs = wanted + self.also
+            if "." in specs:
+                items = self._listed
+            else:  # one C-level test per entry: this runs over every file of the index listing
+                exact, inside = set(specs), tuple(spec + "/" for spec in specs)
+                items = [i for i in self._listed if i[3] in exact or i[3].startswith(inside)]
         else:
             items = _ls_stage(self.root, wanted + self.also)
             self._remember_asked(wanted + self.also)
@@ -711,8 +711,9 @@ class Index(GitSource):
         items = _ls_stage(self.root, specs + more)
         if self._listed is None:
             self._listed, self._covered = items, set(more)
+        ends = tuple(names) + tuple(suffixes)  # a cheap first cut, before the exact test
         return {path: oid for mode, oid, stage, path in items
-                if stage == "0" and mode not in ("120000", "160000")
+                if path.endswith(ends) and stage == "0" and mode not in ("120000", "160000")
                 and _matches(path, names, suffixes)}
 
     def _remember_asked(self, specs: list[str]) -> None:
