@@ -82,11 +82,25 @@ def commit_sha(root: str, rev: str) -> str | None:
     return result.out.decode().strip() if result.code == 0 else None
 
 
-def commit_ids(root: str, *revs: str) -> tuple[str, ...] | None:
-    """The commit id of each of ``revs`` in one `git rev-parse`; None when one names none."""
-    result = proc.run(["git", "rev-parse", *[f"{rev}^{{commit}}" for rev in revs]], root)
+def merge_base_and_ids(root: str, ours: str, theirs: str
+                       ) -> tuple[str | None, tuple[str, ...] | None]:
+    """merge_base(), and the commit id of each side (None when one names no commit): the two
+    git processes run side by side."""
+    running = proc.start(_rev_parse((ours, theirs)), root)
+    try:
+        base = merge_base(root, ours, theirs)
+    finally:
+        ids = _ids_of(proc.finish(running), 2)  # drained even when merge_base raised
+    return base, ids
+
+
+def _rev_parse(revs: tuple[str, ...]) -> list[str]:
+    return ["git", "rev-parse", *[f"{rev}^{{commit}}" for rev in revs]]
+
+
+def _ids_of(result: proc.Result, count: int) -> tuple[str, ...] | None:
     ids = tuple(result.out.decode().split())
-    return ids if result.code == 0 and len(ids) == len(revs) else None
+    return ids if result.code == 0 and len(ids) == count else None
 
 
 def head_sha(root: str, required: bool = False) -> str:

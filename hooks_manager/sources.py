@@ -16,7 +16,7 @@ import os
 from hooks_manager.cache import Key, ScanCache, cache_for
 from hooks_manager.errors import ConfigError, GitError
 from hooks_manager.graph import WARNING, Problem, Record
-from hooks_manager.repo import commit_ids, git_dir, merge_base
+from hooks_manager.repo import git_dir, merge_base_and_ids
 
 TYPE_CHECKING = False  # typing itself costs the hook path ~10 ms of imports (re, enum...)
 if TYPE_CHECKING:
@@ -627,8 +627,12 @@ class Commit(GitSource):
         return {"kind": self.kind, "rev": self.rev}
 
     def entries(self, rels: list[str]) -> dict[str, str]:
-        if rels == [""]:
+        if rels == [""] or "" in rels:
             return self._whole()[0]
+        if self._full is not None:  # listed whole already (discovery): no second ls-tree
+            inside = tuple(r + "/" for r in rels)
+            return {p: oid for p, oid in self._full[0].items() if p in rels
+                    or p.startswith(inside)}
         return _tree_entries(self.root, self.rev, rels)
 
     def gitlinks(self) -> list[str]:
@@ -786,10 +790,9 @@ class PredictedMerge(GitSource):
         return {p: oid for p, oid in self._merged.items() if p in rels or p.startswith(prefixes)}
 
     def _merge(self) -> tuple[dict[str, str], list[str]]:
-        base = merge_base(self.root, self.ours, self.theirs)
         # One side already holding the other (a branch that took main in, a clone of main
         # itself) merges to that side: one listing, not three.
-        shas = commit_ids(self.root, self.ours, self.theirs)
+        base, shas = merge_base_and_ids(self.root, self.ours, self.theirs)
         if shas is not None and base in shas:
             return _tree_entries(self.root, self.ours if base == shas[1] else self.theirs,
                                  [""]), []

@@ -50,7 +50,7 @@ from hooks_manager.errors import ConfigError, NoConfigError, NotCheckedError
 from hooks_manager.graph import Policy
 from hooks_manager.memo import memo_for
 from hooks_manager.repo import git_dir
-from hooks_manager.sources import Source, WorkTree
+from hooks_manager.sources import PredictedMerge, Source, WorkTree
 
 TYPE_CHECKING = False  # typing costs an import on the hook path; the name is for type checkers
 if TYPE_CHECKING:
@@ -143,7 +143,13 @@ def _load_settings(root: str, source: Source, settings_source: Source) -> Worksp
     key = ("settings", settings_source.kind, tuple(sorted(identities.items())))
     parsed = memo.get(key)
     if not (isinstance(parsed, tuple) and len(parsed) == 4):
-        parsed = _parse_settings(root, settings_source.read_identified(identities))
+        wanted = dict(identities)
+        if isinstance(settings_source, PredictedMerge):
+            # Its whole listing is made anyway: the ini files discovery reads next come in
+            # the same `git cat-file --batch` (blobs are kept per source).
+            wanted.update(settings_source.tracked(("pyproject.toml",), CANDIDATE_SUFFIXES))
+        found = settings_source.read_identified(wanted)
+        parsed = _parse_settings(root, {path: found[path] for path in identities})
         memo.put(key, parsed)
         memo.save()
     hookman_table, settings_path, alembic_toml, toml_path = parsed
