@@ -137,7 +137,9 @@ class Settings:
 def repo_code_trusted(root: str) -> bool:
     """The user's own opt-in to run repository code: the environment variable, or the git
     config of this clone (local, global or system; never anything the repository commits)."""
-    if os.environ.get(TRUST_ENV, "").strip().lower() in ("1", "true", "yes", "on"):
+    from hooks_manager.flags import env_switch
+
+    if env_switch(TRUST_ENV, other=False):  # only a yes-word: running code needs a clear yes
         return True
     from hooks_manager.repo import config_bool
 

@@ -203,7 +203,9 @@ def pre_receive(repo: str, args: list[str], stdin: bytes) -> int:
     if code:
         say(f"hookman: the previous {HOOK} hook rejected the push (exit {code})")
         return code
-    if os.environ.get("HOOKMAN", "").strip().lower() in ("0", "false", "off", "no"):
+    from hooks_manager.flags import env_switch
+
+    if not env_switch("HOOKMAN", unset=True, other=True):  # only a no-word turns it off
         say(f"hookman: server check skipped (HOOKMAN={os.environ['HOOKMAN']} on the server)")
         return EXIT_OK
     updates = [u for u in parse_updates(stdin) if u.new != ZERO_SHA and u.branch is not None]

@@ -64,8 +64,10 @@ class TreeCache:
     def __init__(self, git_dir: str | None) -> None:
         import marshal
 
+        from hooks_manager.flags import env_switch
+
         self.path = os.path.join(git_dir, "hookman", "sibling-trees") if git_dir and not \
-            os.environ.get("HOOKMAN_NO_CACHE") else None
+            env_switch("HOOKMAN_NO_CACHE") else None
         self.entries: dict[str, dict[str, str]] = {}
         self.dirty = False
         if self.path:

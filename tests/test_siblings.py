@@ -134,3 +134,14 @@ def test_a_clone_that_sees_only_its_own_branch_says_not_checked(
     assert ("hookman: not checked: this clone knows no other remote branch; git fetch origin "
             "first") in done.stdout
     assert "no other remote branch builds" not in done.stdout
+
+
+@pytest.mark.parametrize(("value", "kept"), [("1", False), ("yes", False), ("0", True),
+                                             ("off", True), ("", True)])
+def test_hookman_no_cache_is_read_as_a_switch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              value: str, kept: bool) -> None:
+    # HOOKMAN_NO_CACHE=0 means "keep the cache", as everywhere else (flags.env_switch).
+    from hooks_manager.siblings import TreeCache
+
+    monkeypatch.setenv("HOOKMAN_NO_CACHE", value)
+    assert (TreeCache(str(tmp_path)).path is not None) is kept
