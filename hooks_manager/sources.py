@@ -668,6 +668,7 @@ class Index(GitSource):
         # so a healthy commit starts one `git ls-files`, not two.
         self._listed: list[tuple[str, str, str, str]] | None = None  # (mode, oid, stage, path)
         self._covered: set[str] = set()
+        self._asked: set[str] = set()
 
     def stages_of(self, rel: str) -> dict[str, str] | None:
         """stage -> blob id of ``rel`` ({} when absent, "0" when merged), if a listing
@@ -676,6 +677,7 @@ class Index(GitSource):
 
     def entries(self, rels: list[str]) -> dict[str, str]:
         wanted = [r or "." for r in rels]
+        self._asked.update(wanted + self.also)
         # Answered from the shared listing when it covered exactly these (git reads `*?[` in
         # a pathspec as a pattern, which a plain prefix test would not).
         if self._listed is not None and all(w in self._covered for w in wanted + self.also) \
@@ -688,7 +690,9 @@ class Index(GitSource):
                 items = [i for i in self._listed if i[3] in exact or i[3].startswith(inside)]
         else:
             items = _ls_stage(self.root, wanted + self.also)
-            self._remember_asked(wanted + self.also)
+            # Everything this run asked for (every project's folders), plus what the
+            # listing covered: the next run lists all of it at once.
+            self._remember_asked(sorted(self._covered | self._asked))
         for path in self.also:
             self._stages.setdefault(path, {})
         entries: dict[str, str] = {}

@@ -101,3 +101,27 @@ def test_a_healthy_commit_lists_the_index_once(project: Path, tmp_path: Path) ->
     assert blocked.returncode == 1
     assert "cccc00000003" in blocked.stderr
     assert "dddd00000004" in blocked.stderr
+
+
+def test_two_projects_share_the_one_listing(project: Path, tmp_path: Path) -> None:
+    # Each project asks for its own folder; the remembered set holds both, so the listing
+    # does not flip between them from one commit to the next.
+    other = project / "other"
+    (other / "migrations" / "versions").mkdir(parents=True)
+    (other / "alembic.ini").write_text("[alembic]\nscript_location = migrations\n")
+    (other / "migrations" / "env.py").write_text("")
+    add_revision(project, "aaaa00000001", None)
+    commit_all(project, "base")
+    install(project)
+    traces = []
+    for n in range(3):
+        add_revision(project, f"bbbb0000000{n}", "aaaa00000001" if n == 0 else
+                     f"bbbb0000000{n - 1}")
+        git(project, "add", "-A")
+        trace = tmp_path / f"trace{n}"
+        done = commit(project, "-m", f"commit {n}", env={"GIT_TRACE": str(trace)})
+        assert done.returncode == 0, done.stderr
+        traces.append([c for c in _git_commands(trace) if c.startswith("git ls-files")])
+    assert [len(t) for t in traces[1:]] == [1, 1], traces
+    assert "other/migrations/versions" in traces[2][0]
+    assert "migrations/versions" in traces[2][0].replace("other/migrations/versions", "")
