@@ -81,3 +81,64 @@ def test_a_fork_is_merged_through_the_site_less_shim(tmp_path: Path) -> None:
     names = git(setup.clone, "show", "--name-only", "--format=", "HEAD").splitlines()
     assert any(FIRST in name and "merge" in name for name in names), names
     assert SECOND in git(setup.clone, "log", "--format=%s", "-3")
+
+
+def _status_lines(repo: Path, python: str) -> list[str]:
+    done = subprocess.run([python, "-m", "hooks_manager", "status"], cwd=repo,
+                          capture_output=True, text=True, env={**os.environ, **NO_COVERAGE},
+                          check=False)
+    lines = [line for line in (done.stdout + done.stderr).splitlines()
+             if line.strip().startswith(("pre-commit", "pre-push", "pre-merge-commit"))]
+    assert len(lines) == 3, done.stdout + done.stderr
+    return lines
+
+
+def test_status_from_a_sibling_name_of_the_same_python_sees_no_stale_shim(
+        tmp_path: Path) -> None:
+    # A venv's bin/python and bin/python3 are one interpreter: the console script's shebang
+    # names one, `python -m hooks_manager` often the other. Status once called every shim
+    # "differs from the current template" because INSTALL_PATH was judged by path spelling.
+    folder = os.path.dirname(sys.executable)
+    names = [n for n in ("python", "python3", f"python3.{sys.version_info[1]}")
+             if os.path.exists(os.path.join(folder, n))
+             and os.path.samefile(os.path.join(folder, n), sys.executable)]
+    others = [n for n in names if os.path.join(folder, n) != sys.executable]
+    assert others, f"no second name for {sys.executable} in {folder}"
+    repo = make_project(init_repo(tmp_path / "repo"))
+    subprocess.run([os.path.join(folder, others[0]), "-m", "hooks_manager", "install"],
+                   cwd=repo, capture_output=True, env={**os.environ, **NO_COVERAGE},
+                   check=True)
+    shim = (repo / ".git" / "hooks" / "pre-commit").read_text()
+    assert f"INSTALL_PATH='{HOOKMAN_FOLDER}'" in shim  # the -S start is kept for the sibling
+    for line in _status_lines(repo, sys.executable):
+        assert "stale" not in line, line
+
+
+def test_status_from_another_interpreter_keeps_the_shims_install_path(tmp_path: Path) -> None:
+    # Shims written by hookman in one environment, status asked of hookman in another (pipx
+    # beside a project venv): the other one cannot know that INSTALL_PATH, so it must not
+    # call the shims stale for it.
+    other = tmp_path / "other-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(other)], check=True)
+    purelib = subprocess.run([str(other / "bin" / "python"), "-c",
+                              "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    import sysconfig
+
+    # The second venv sees this one's packages (typer, alembic) and this hookman via a .pth.
+    Path(purelib, "borrow.pth").write_text(
+        f"{sysconfig.get_path('purelib')}\n{HOOKMAN_FOLDER}\n")
+    repo = make_project(init_repo(tmp_path / "repo"))
+    subprocess.run([str(other / "bin" / "python"), "-m", "hooks_manager", "install"],
+                   cwd=repo, capture_output=True, env={**os.environ, **NO_COVERAGE},
+                   check=True)
+    shim = (repo / ".git" / "hooks" / "pre-commit").read_text()
+    assert f"INSTALL_PYTHON='{other / 'bin' / 'python'}'" in shim
+    assert f"INSTALL_PATH='{HOOKMAN_FOLDER}'" in shim
+    for line in _status_lines(repo, sys.executable):
+        assert "stale" not in line, line
+    # A real difference is still seen: a shim with its settings edited is stale.
+    path = repo / ".git" / "hooks" / "pre-push"
+    path.write_text(path.read_text().replace("SKIP_HINT='git push --no-verify'",
+                                             "SKIP_HINT='edited'"))
+    assert "stale" in _status_lines(repo, sys.executable)[1]
