@@ -12,7 +12,7 @@ from pathlib import Path
 
 import hooks_manager
 from tests.helpers import NO_COVERAGE, add_revision, commit_all, git, init_repo, make_project
-from tests.pushkit import FIRST, SECOND, forked_setup, install_hooks, push
+from tests.pushkit import FIRST, SECOND, forked_setup, install_hooks, push, remote_sha
 
 HOOKMAN_FOLDER = os.path.dirname(os.path.dirname(os.path.abspath(hooks_manager.__file__)))
 
@@ -142,3 +142,36 @@ def test_status_from_another_interpreter_keeps_the_shims_install_path(tmp_path: 
     path.write_text(path.read_text().replace("SKIP_HINT='git push --no-verify'",
                                              "SKIP_HINT='edited'"))
     assert "stale" in _status_lines(repo, sys.executable)[1]
+
+
+def test_a_venv_rebuilt_without_hookman_fails_the_fix_with_a_clear_line(
+        tmp_path: Path) -> None:
+    # An editable install's source (INSTALL_PATH) outlives its venv: rebuilt without hookman,
+    # the -S shim still imports hooks_manager from the source, and the check runs; the fix
+    # then needs GitPython and alembic, which are gone with the old venv. It once ended as
+    # "internal error: ModuleNotFoundError: No module named 'git'".
+    setup = forked_setup(tmp_path, settings="auto_merge = true\n")
+    git(setup.clone, "config", "hookman.trustRepoCode", "true")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path("
+                              "'purelib'))"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    import sysconfig
+
+    borrowed = Path(purelib, "borrow.pth")
+    borrowed.write_text(f"{sysconfig.get_path('purelib')}\n{HOOKMAN_FOLDER}\n")
+    subprocess.run([python, "-m", "hooks_manager", "install"], cwd=setup.clone,
+                   capture_output=True, env={**os.environ, **NO_COVERAGE}, check=True)
+    borrowed.unlink()  # the venv, rebuilt at the same path, without hookman or its libraries
+    before = git(setup.clone, "rev-parse", "HEAD")
+    done = push(setup.clone, "-u", "origin", "feature-b",
+                env={"CI": "1", **NO_COVERAGE, "PATH": "/usr/bin:/bin"})
+    assert done.returncode != 0
+    assert "internal error" not in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert f"{python} (the interpreter the hooks run) cannot import hookman's libraries" \
+        in done.stderr, done.stderr
+    assert git(setup.clone, "rev-parse", "HEAD") == before  # nothing half done
+    assert remote_sha(setup, "feature-b") == ""
