@@ -32,7 +32,7 @@ def test_the_shim_names_hookmans_folder_and_starts_without_site(tmp_path: Path) 
     install_hooks(repo)
     shim = (repo / ".git" / "hooks" / "pre-commit").read_text()
     assert f"INSTALL_PATH='{HOOKMAN_FOLDER}'" in shim
-    assert '"$INSTALL_PYTHON" ${INSTALL_PATH:+-S} -P -c' in shim
+    assert '"$INSTALL_PYTHON" -S -P -c "$HOOKMAN_START" "$INSTALL_PATH"' in shim
 
 
 def test_a_healthy_commit_never_loads_site(tmp_path: Path) -> None:
@@ -175,3 +175,44 @@ def test_a_venv_rebuilt_without_hookman_fails_the_fix_with_a_clear_line(
         in done.stderr, done.stderr
     assert git(setup.clone, "rev-parse", "HEAD") == before  # nothing half done
     assert remote_sha(setup, "feature-b") == ""
+
+
+def test_a_moved_install_folder_falls_back_to_a_normal_start(tmp_path: Path) -> None:
+    # INSTALL_PATH is where hooks_manager was at install time; a venv rebuilt on a newer Python
+    # (lib/python3.X changes) or an editable checkout moved leaves it pointing nowhere while
+    # the interpreter's own site still finds hookman. The -S start then exits 112; the shim
+    # must try that Python the usual way before it says "not found".
+    import shutil
+    import sysconfig
+
+    checkout = tmp_path / "checkout"
+    for part in ("hooks_manager", "templates"):
+        shutil.copytree(Path(HOOKMAN_FOLDER, part), checkout / part,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path("
+                              "'purelib'))"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    found = Path(purelib, "hookman-editable.pth")  # what `pip install -e` leaves, in effect
+    found.write_text(f"{sysconfig.get_path('purelib')}\n{checkout}\n")
+    repo = make_project(init_repo(tmp_path / "repo"))
+    add_revision(repo, "aaaa00000001", None)
+    commit_all(repo, "base")
+    subprocess.run([python, "-m", "hooks_manager", "install"], cwd=repo, capture_output=True,
+                   env={**os.environ, **NO_COVERAGE}, check=True)
+    shim = (repo / ".git" / "hooks" / "pre-commit").read_text()
+    assert f"INSTALL_PATH='{checkout}'" in shim
+    moved = checkout.rename(tmp_path / "moved")
+    found.write_text(f"{sysconfig.get_path('purelib')}\n{moved}\n")  # `pip install -e` again
+    add_revision(repo, "bbbb00000002", "aaaa00000001")
+    add_revision(repo, "cccc00000003", "aaaa00000001")
+    git(repo, "add", "-A")
+    done = subprocess.run(["git", "commit", "-q", "-m", "fork"], cwd=repo, capture_output=True,
+                          text=True, env={**os.environ, **NO_COVERAGE, "PATH": "/usr/bin:/bin"},
+                          check=False)
+    assert "not found" not in done.stderr, done.stderr
+    assert done.returncode == 1, done.stderr
+    assert "multiple-heads" in done.stderr, done.stderr  # hookman ran, from the moved folder
+    assert git(repo, "log", "-1", "--format=%s") == "base"
