@@ -96,7 +96,13 @@ class HookState:
             return f"older shim v{self.version}"
         if self.version > shims.SHIM_VERSION:
             return f"shim v{self.version} is newer than this hookman (v{shims.SHIM_VERSION})"
-        fresh = shims.render(self.hook_type, self.python or sys.executable)
+        python = self.python or sys.executable
+        # Only the interpreter that wrote INSTALL_PATH knows where its hooks_manager lives: a
+        # status run by another hookman (pipx beside a venv, python3 beside python) keeps the
+        # shim's own value rather than calling every shim stale for a setting it cannot judge.
+        folder = None if shims.same_interpreter(python, sys.executable) else \
+            shims.shim_setting(self.data, "INSTALL_PATH")
+        fresh = shims.render(self.hook_type, python, install_folder=folder)
         return None if self.data == fresh.encode() else "differs from the current template"
 
 

@@ -52,7 +52,8 @@ def sh_quote(value: str) -> str:
     return "'" + value.replace("'", "'\\''") + "'"
 
 
-def render(hook_type: str, python: str, template: str | None = None) -> str:
+def render(hook_type: str, python: str, template: str | None = None,
+           install_folder: str | None = None) -> str:
     """The shim for ``hook_type`` that runs hookman with ``python``. Values go into the settings
     block as quoted sh words; nothing else in the template is touched (no str.format, so a
     path holding braces, quotes or `$` is written as it is)."""
@@ -62,7 +63,8 @@ def render(hook_type: str, python: str, template: str | None = None) -> str:
     start = template.index("\n", start) + 1
     end = template.index(_BLOCK_END, start)
     values = {"HOOK_TYPE": hook_type, "INSTALL_PYTHON": python,
-              "INSTALL_PATH": install_path(python), "SKIP_HINT": SKIP_HINTS[hook_type]}
+              "INSTALL_PATH": install_path(python) if install_folder is None else install_folder,
+              "SKIP_HINT": SKIP_HINTS[hook_type]}
     block = "".join(f"{name}={sh_quote(value)}\n" for name, value in values.items())
     return template[:start] + block + template[end:]
 
@@ -71,9 +73,24 @@ def install_path(python: str) -> str:
     """The folder holding this hooks_manager, when the shim runs this interpreter: the shim
     then starts Python with -S (no site) and puts just that folder on sys.path. "" for another
     interpreter, whose hookman may live elsewhere: that shim starts Python the usual way."""
-    if os.path.abspath(python) != os.path.abspath(sys.executable):
+    if not same_interpreter(python, sys.executable):
         return ""
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def same_interpreter(one: str, other: str) -> bool:
+    """Whether two interpreter paths start the same Python with the same environment: a venv's
+    bin/python and bin/python3 (links to one binary, one pyvenv.cfg beside them) are the same;
+    two venvs built from one base binary are not, hence the folder test before samefile."""
+    one, other = os.path.abspath(one), os.path.abspath(other)
+    if one == other:
+        return True
+    if os.path.dirname(one) != os.path.dirname(other):
+        return False
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 def shim_version(data: bytes) -> int | None:
@@ -84,15 +101,20 @@ def shim_version(data: bytes) -> int | None:
 
 def shim_python(data: bytes) -> str | None:
     """The interpreter a shim was written to run (its INSTALL_PYTHON), unquoted."""
+    return shim_setting(data, "INSTALL_PYTHON") or None
+
+
+def shim_setting(data: bytes, name: str) -> str | None:
+    """One value of a shim's settings block, unquoted; None when the line is missing."""
     import shlex
 
     for line in data.decode(errors="replace").splitlines():
-        if line.startswith("INSTALL_PYTHON="):
+        if line.startswith(name + "="):
             try:
-                words = shlex.split(line[len("INSTALL_PYTHON="):])
+                words = shlex.split(line[len(name) + 1:])
             except ValueError:
                 return None
-            return words[0] if words else None
+            return words[0] if words else ""
     return None
 
 

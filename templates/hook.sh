@@ -17,10 +17,11 @@ export HOOKMAN_HOOKS_DIR
 # runpy's imports cost a few milliseconds on every commit. -S with INSTALL_PATH (the folder
 # holding hooks_manager) skips site's .pth files, a third of start-up: the check is stdlib
 # only, and hookman loads site itself before it imports alembic or GitPython for a fix.
-# Exit 112 means "hookman is not importable there" (a venv rebuilt without it): then try
-# hookman on PATH like a missing python.
-if [ -x "$INSTALL_PYTHON" ]; then
-  "$INSTALL_PYTHON" ${INSTALL_PATH:+-S} -P -c 'import sys
+# Exit 112 means "hookman is not importable there": with INSTALL_PATH, that folder is gone (a
+# venv rebuilt on a newer Python, a checkout moved), so start that Python the usual way, where
+# site finds hookman wherever it now lives; then (a venv rebuilt without it) try hookman on PATH
+# like a missing python. 112 comes before anything reads stdin, so each try sees git's.
+HOOKMAN_START='import sys
 if sys.argv[1]:
     sys.path.append(sys.argv[1])
 del sys.argv[1]
@@ -28,7 +29,14 @@ try:
     from hooks_manager.main import main
 except ImportError:
     raise SystemExit(112)
-raise SystemExit(main())' "$INSTALL_PATH" hook "$HOOK_TYPE" "$@"
+raise SystemExit(main())'
+if [ -x "$INSTALL_PYTHON" ]; then
+  if [ -n "$INSTALL_PATH" ]; then
+    "$INSTALL_PYTHON" -S -P -c "$HOOKMAN_START" "$INSTALL_PATH" hook "$HOOK_TYPE" "$@"
+    status=$?
+    [ "$status" -eq 112 ] || exit "$status"
+  fi
+  "$INSTALL_PYTHON" -P -c "$HOOKMAN_START" '' hook "$HOOK_TYPE" "$@"
   status=$?
   [ "$status" -eq 112 ] || exit "$status"
 fi

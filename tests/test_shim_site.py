@@ -12,7 +12,7 @@ from pathlib import Path
 
 import hooks_manager
 from tests.helpers import NO_COVERAGE, add_revision, commit_all, git, init_repo, make_project
-from tests.pushkit import FIRST, SECOND, forked_setup, install_hooks, push
+from tests.pushkit import FIRST, SECOND, forked_setup, install_hooks, push, remote_sha
 
 HOOKMAN_FOLDER = os.path.dirname(os.path.dirname(os.path.abspath(hooks_manager.__file__)))
 
@@ -32,7 +32,7 @@ def test_the_shim_names_hookmans_folder_and_starts_without_site(tmp_path: Path) 
     install_hooks(repo)
     shim = (repo / ".git" / "hooks" / "pre-commit").read_text()
     assert f"INSTALL_PATH='{HOOKMAN_FOLDER}'" in shim
-    assert '"$INSTALL_PYTHON" ${INSTALL_PATH:+-S} -P -c' in shim
+    assert '"$INSTALL_PYTHON" -S -P -c "$HOOKMAN_START" "$INSTALL_PATH"' in shim
 
 
 def test_a_healthy_commit_never_loads_site(tmp_path: Path) -> None:
@@ -81,3 +81,138 @@ def test_a_fork_is_merged_through_the_site_less_shim(tmp_path: Path) -> None:
     names = git(setup.clone, "show", "--name-only", "--format=", "HEAD").splitlines()
     assert any(FIRST in name and "merge" in name for name in names), names
     assert SECOND in git(setup.clone, "log", "--format=%s", "-3")
+
+
+def _status_lines(repo: Path, python: str) -> list[str]:
+    done = subprocess.run([python, "-m", "hooks_manager", "status"], cwd=repo,
+                          capture_output=True, text=True, env={**os.environ, **NO_COVERAGE},
+                          check=False)
+    lines = [line for line in (done.stdout + done.stderr).splitlines()
+             if line.strip().startswith(("pre-commit", "pre-push", "pre-merge-commit"))]
+    assert len(lines) == 3, done.stdout + done.stderr
+    return lines
+
+
+def test_status_from_a_sibling_name_of_the_same_python_sees_no_stale_shim(
+        tmp_path: Path) -> None:
+    # A venv's bin/python and bin/python3 are one interpreter: the console script's shebang
+    # names one, `python -m hooks_manager` often the other. Status once called every shim
+    # "differs from the current template" because INSTALL_PATH was judged by path spelling.
+    folder = os.path.dirname(sys.executable)
+    names = [n for n in ("python", "python3", f"python3.{sys.version_info[1]}")
+             if os.path.exists(os.path.join(folder, n))
+             and os.path.samefile(os.path.join(folder, n), sys.executable)]
+    others = [n for n in names if os.path.join(folder, n) != sys.executable]
+    assert others, f"no second name for {sys.executable} in {folder}"
+    repo = make_project(init_repo(tmp_path / "repo"))
+    subprocess.run([os.path.join(folder, others[0]), "-m", "hooks_manager", "install"],
+                   cwd=repo, capture_output=True, env={**os.environ, **NO_COVERAGE},
+                   check=True)
+    shim = (repo / ".git" / "hooks" / "pre-commit").read_text()
+    assert f"INSTALL_PATH='{HOOKMAN_FOLDER}'" in shim  # the -S start is kept for the sibling
+    for line in _status_lines(repo, sys.executable):
+        assert "stale" not in line, line
+
+
+def test_status_from_another_interpreter_keeps_the_shims_install_path(tmp_path: Path) -> None:
+    # Shims written by hookman in one environment, status asked of hookman in another (pipx
+    # beside a project venv): the other one cannot know that INSTALL_PATH, so it must not
+    # call the shims stale for it.
+    other = tmp_path / "other-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(other)], check=True)
+    purelib = subprocess.run([str(other / "bin" / "python"), "-c",
+                              "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    import sysconfig
+
+    # The second venv sees this one's packages (typer, alembic) and this hookman via a .pth.
+    Path(purelib, "borrow.pth").write_text(
+        f"{sysconfig.get_path('purelib')}\n{HOOKMAN_FOLDER}\n")
+    repo = make_project(init_repo(tmp_path / "repo"))
+    subprocess.run([str(other / "bin" / "python"), "-m", "hooks_manager", "install"],
+                   cwd=repo, capture_output=True, env={**os.environ, **NO_COVERAGE},
+                   check=True)
+    shim = (repo / ".git" / "hooks" / "pre-commit").read_text()
+    assert f"INSTALL_PYTHON='{other / 'bin' / 'python'}'" in shim
+    assert f"INSTALL_PATH='{HOOKMAN_FOLDER}'" in shim
+    for line in _status_lines(repo, sys.executable):
+        assert "stale" not in line, line
+    # A real difference is still seen: a shim with its settings edited is stale.
+    path = repo / ".git" / "hooks" / "pre-push"
+    path.write_text(path.read_text().replace("SKIP_HINT='git push --no-verify'",
+                                             "SKIP_HINT='edited'"))
+    assert "stale" in _status_lines(repo, sys.executable)[1]
+
+
+def test_a_venv_rebuilt_without_hookman_fails_the_fix_with_a_clear_line(
+        tmp_path: Path) -> None:
+    # An editable install's source (INSTALL_PATH) outlives its venv: rebuilt without hookman,
+    # the -S shim still imports hooks_manager from the source, and the check runs; the fix
+    # then needs GitPython and alembic, which are gone with the old venv. It once ended as
+    # "internal error: ModuleNotFoundError: No module named 'git'".
+    setup = forked_setup(tmp_path, settings="auto_merge = true\n")
+    git(setup.clone, "config", "hookman.trustRepoCode", "true")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path("
+                              "'purelib'))"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    import sysconfig
+
+    borrowed = Path(purelib, "borrow.pth")
+    borrowed.write_text(f"{sysconfig.get_path('purelib')}\n{HOOKMAN_FOLDER}\n")
+    subprocess.run([python, "-m", "hooks_manager", "install"], cwd=setup.clone,
+                   capture_output=True, env={**os.environ, **NO_COVERAGE}, check=True)
+    borrowed.unlink()  # the venv, rebuilt at the same path, without hookman or its libraries
+    before = git(setup.clone, "rev-parse", "HEAD")
+    done = push(setup.clone, "-u", "origin", "feature-b",
+                env={"CI": "1", **NO_COVERAGE, "PATH": "/usr/bin:/bin"})
+    assert done.returncode != 0
+    assert "internal error" not in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert f"{python} (the interpreter the hooks run) cannot import hookman's libraries" \
+        in done.stderr, done.stderr
+    assert git(setup.clone, "rev-parse", "HEAD") == before  # nothing half done
+    assert remote_sha(setup, "feature-b") == ""
+
+
+def test_a_moved_install_folder_falls_back_to_a_normal_start(tmp_path: Path) -> None:
+    # INSTALL_PATH is where hooks_manager was at install time; a venv rebuilt on a newer Python
+    # (lib/python3.X changes) or an editable checkout moved leaves it pointing nowhere while
+    # the interpreter's own site still finds hookman. The -S start then exits 112; the shim
+    # must try that Python the usual way before it says "not found".
+    import shutil
+    import sysconfig
+
+    checkout = tmp_path / "checkout"
+    for part in ("hooks_manager", "templates"):
+        shutil.copytree(Path(HOOKMAN_FOLDER, part), checkout / part,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path("
+                              "'purelib'))"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    found = Path(purelib, "hookman-editable.pth")  # what `pip install -e` leaves, in effect
+    found.write_text(f"{sysconfig.get_path('purelib')}\n{checkout}\n")
+    repo = make_project(init_repo(tmp_path / "repo"))
+    add_revision(repo, "aaaa00000001", None)
+    commit_all(repo, "base")
+    subprocess.run([python, "-m", "hooks_manager", "install"], cwd=repo, capture_output=True,
+                   env={**os.environ, **NO_COVERAGE}, check=True)
+    shim = (repo / ".git" / "hooks" / "pre-commit").read_text()
+    assert f"INSTALL_PATH='{checkout}'" in shim
+    moved = checkout.rename(tmp_path / "moved")
+    found.write_text(f"{sysconfig.get_path('purelib')}\n{moved}\n")  # `pip install -e` again
+    add_revision(repo, "bbbb00000002", "aaaa00000001")
+    add_revision(repo, "cccc00000003", "aaaa00000001")
+    git(repo, "add", "-A")
+    done = subprocess.run(["git", "commit", "-q", "-m", "fork"], cwd=repo, capture_output=True,
+                          text=True, env={**os.environ, **NO_COVERAGE, "PATH": "/usr/bin:/bin"},
+                          check=False)
+    assert "not found" not in done.stderr, done.stderr
+    assert done.returncode == 1, done.stderr
+    assert "multiple-heads" in done.stderr, done.stderr  # hookman ran, from the moved folder
+    assert git(repo, "log", "-1", "--format=%s") == "base"
