@@ -46,9 +46,15 @@ def make_source(root: str, options: dict[str, str | bool]) -> Source:
 def refuse_option_like(flag: str, value: str | None) -> None:
     """A revision that starts with '-' would reach git as an option (`--rev=-x`, or worse
     `--output=FILE`); no branch, tag or sha can start with one, so it is refused here."""
-    if value is not None and (value.startswith("-") or not value.strip()):
+    if value is None:
+        return
+    example = f"e.g. {flag} {'origin/main' if flag == '--against' else 'HEAD~1'}"
+    if not value.strip():
+        raise HookmanError(f"{flag} needs a revision, and it was given an empty one",
+                           hint=f"name a branch, tag or commit, {example}")
+    if value.startswith("-"):
         raise HookmanError(f"{flag} {value!r} is not a revision (it would be read as a git "
-                           "option)", hint="name a branch, tag or commit, e.g. --rev HEAD~1")
+                           "option)", hint=f"name a branch, tag or commit, {example}")
 
 
 def select_project(projects: list[Project], name: str | None) -> list[Project]:

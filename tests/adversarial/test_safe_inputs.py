@@ -20,7 +20,12 @@ def test_an_option_like_revision_is_refused(project: Path, flag: str, value: str
     commit_all(project, "base")
     done = hookman(project, "check", f"{flag}={value}")
     assert done.returncode == 2, done.stderr
-    assert "is not a revision" in done.stderr
+    said = "needs a revision, and it was given an empty one" if not value.strip() else \
+        "is not a revision (it would be read as a git option)"
+    assert f"{flag} {'' if not value.strip() else repr(value) + ' '}" in done.stderr
+    assert said in done.stderr
+    example = "origin/main" if flag == "--against" else "HEAD~1"
+    assert f"e.g. {flag} {example}" in done.stderr  # the hint names the flag that was wrong
     assert "Traceback" not in done.stderr
     assert not Path("/tmp/hookman-owned").exists()
 
