@@ -82,7 +82,8 @@ def merge_commands(
     hookman = fixcmd.run("hookman", "merge", *target, "--commit")
     if isinstance(report.source, PredictedMerge):
         # --no-verify: our own pre-merge-commit hook would (rightly) stop this forking merge.
-        first = fixcmd.run("git", "merge", "--no-verify", *fixcmd.positional(
+        unrelated = ["--allow-unrelated-histories"] if report.source.unrelated else []
+        first = fixcmd.run("git", "merge", "--no-verify", *unrelated, *fixcmd.positional(
             [report.source.theirs]))
         return [Fix([first, hookman]),
                 Fix([first, alembic], "then git add the file alembic names and commit it")]

@@ -767,6 +767,7 @@ class PredictedMerge(GitSource):
         self._merged: dict[str, str] | None = None
         self._all_conflicts: list[str] = []
         self._theirs_read: set[str] = set()
+        self.unrelated = False
 
     def describe(self) -> dict[str, object]:
         return {"kind": self.kind, "rev": self.ours, "against": self.theirs}
@@ -797,6 +798,7 @@ class PredictedMerge(GitSource):
         # One side already holding the other (a branch that took main in, a clone of main
         # itself) merges to that side: one listing, not three.
         base, shas = merge_base_and_ids(self.root, self.ours, self.theirs)
+        self.unrelated = base is None  # git merges these only with --allow-unrelated-histories
         if shas is not None and base in shas:
             return _tree_entries(self.root, self.ours if base == shas[1] else self.theirs,
                                  [""]), []
@@ -933,6 +935,7 @@ class SharedMerge(PredictedMerge):
         self.cache = reads.share_cache(self.cache)
         self.theirs_sha = theirs_sha
         self.base = base
+        self.unrelated = base is None
 
     def entries(self, rels: list[str]) -> dict[str, str]:
         ours = self.reads.tree(self.ours, rels)

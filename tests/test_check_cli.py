@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
-from tests.helpers import add_revision, commit_all, git, hookman
+from tests.helpers import add_revision, commit_all, git, hookman, init_repo, make_project
 
 
 def test_empty_history_is_healthy(project: Path) -> None:
@@ -54,3 +56,24 @@ def test_depends_on_that_changes_the_heads_is_shown(project: Path) -> None:
     done = hookman(project, "check")
     assert done.returncode == 1  # two heads by down_revision: aaaa0001 and xxxx0001
     assert "counting depends_on too, the heads are xxxx0001" in done.stdout
+
+
+def test_unrelated_histories_get_a_merge_line_git_accepts(project: Path, tmp_path: Path) -> None:
+    # A branch with no common ancestor: git refuses a plain merge, so the printed fix must
+    # carry --allow-unrelated-histories, and pasting it must work.
+    add_revision(project, "aaaa0001", None)
+    commit_all(project, "main's history")
+    other = make_project(init_repo(tmp_path / "other"))
+    add_revision(other, "bbbb0002", None)
+    commit_all(other, "another history")
+    git(project, "fetch", "-q", str(other), "main:unrelated")
+    done = hookman(project, "check", "--against", "unrelated", "--json")
+    assert done.returncode == 1, done.stderr
+    fix = json.loads(done.stdout)["projects"][0]["fix_argv"][0]
+    merge = fix[0]["argv"]
+    assert merge == ["git", "merge", "--no-verify", "--allow-unrelated-histories", "unrelated"]
+    env = {**os.environ, "GIT_MERGE_AUTOEDIT": "no"}
+    pasted = subprocess.run(merge, cwd=project / fix[0]["cwd"], capture_output=True,
+                            text=True, env=env, check=False)
+    assert pasted.returncode == 0, pasted.stderr
+    assert git(project, "rev-parse", "HEAD^2") == git(project, "rev-parse", "unrelated")
