@@ -144,6 +144,16 @@ def test_status_from_another_interpreter_keeps_the_shims_install_path(tmp_path: 
     assert "stale" in _status_lines(repo, sys.executable)[1]
 
 
+def _bare_venv(where: Path) -> tuple[str, str]:
+    """A real venv with nothing installed: (its python, its site-packages folder)."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
+    python = str(where / "bin" / "python")
+    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path("
+                              "'purelib'))"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    return python, purelib
+
+
 def test_a_venv_rebuilt_without_hookman_fails_the_fix_with_a_clear_line(
         tmp_path: Path) -> None:
     # An editable install's source (INSTALL_PATH) outlives its venv: rebuilt without hookman,
@@ -152,12 +162,7 @@ def test_a_venv_rebuilt_without_hookman_fails_the_fix_with_a_clear_line(
     # "internal error: ModuleNotFoundError: No module named 'git'".
     setup = forked_setup(tmp_path, settings="auto_merge = true\n")
     git(setup.clone, "config", "hookman.trustRepoCode", "true")
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = str(venv / "bin" / "python")
-    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path("
-                              "'purelib'))"], capture_output=True, text=True,
-                             check=True).stdout.strip()
+    python, purelib = _bare_venv(tmp_path / "venv")
     import sysconfig
 
     borrowed = Path(purelib, "borrow.pth")
@@ -189,12 +194,7 @@ def test_a_moved_install_folder_falls_back_to_a_normal_start(tmp_path: Path) -> 
     for part in ("hooks_manager", "templates"):
         shutil.copytree(Path(HOOKMAN_FOLDER, part), checkout / part,
                         ignore=shutil.ignore_patterns("__pycache__"))
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = str(venv / "bin" / "python")
-    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path("
-                              "'purelib'))"], capture_output=True, text=True,
-                             check=True).stdout.strip()
+    python, purelib = _bare_venv(tmp_path / "venv")
     found = Path(purelib, "hookman-editable.pth")  # what `pip install -e` leaves, in effect
     found.write_text(f"{sysconfig.get_path('purelib')}\n{checkout}\n")
     repo = make_project(init_repo(tmp_path / "repo"))
