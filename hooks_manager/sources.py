@@ -198,13 +198,13 @@ class WorkTree(Source):
         try:
             st = os.stat(index)
         except OSError:
-            return list(_index_listing(self.root, names, suffixes, stages=False))
+            return _tracked_names(self.root, names, suffixes)
         memo = memo_for(folder, "tracked")
         key = (index, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, names, suffixes)
         known = memo.get(key)
         if isinstance(known, list):
             return [str(path) for path in known]
-        paths = list(_index_listing(self.root, names, suffixes, stages=False))
+        paths = _tracked_names(self.root, names, suffixes)
         memo.put(key, paths)
         memo.save()
         return paths
@@ -481,32 +481,23 @@ def _matches(path: str, names: tuple[str, ...], suffixes: tuple[str, ...]) -> bo
     return name in names or name.endswith(suffixes)
 
 
-def _index_listing(
-    root: str, names: tuple[str, ...], suffixes: tuple[str, ...], stages: bool
-) -> dict[str, str]:
-    """path -> blob id (or "" without ``stages``) of the index entries the names match. git's
-    own wildcard pathspec (`*` crosses folders) keeps the output to the candidates."""
+def _config_specs(names: tuple[str, ...], suffixes: tuple[str, ...]) -> list[str]:
+    """git's own wildcard pathspecs (`*` crosses folders) for the configuration candidates,
+    so the listing holds only them."""
+    return [f"*{n}" for n in names] + [f"*{s}" for s in suffixes]
+
+
+def _tracked_names(root: str, names: tuple[str, ...], suffixes: tuple[str, ...]) -> list[str]:
+    """The index paths (any stage) the names match."""
     from hooks_manager import proc
 
-    specs = [f"*{n}" for n in names] + [f"*{s}" for s in suffixes]
+    specs = _config_specs(names, suffixes)
     if not specs:
-        return {}
-    args = ["ls-files", "-z", "--full-name", *(["-s"] if stages else []), "--", *specs]
-    listing = proc.git(root, *args)
-    found = {}
-    for item in listing.decode("utf-8", "surrogateescape").split("\0"):
-        if not item:
-            continue
-        if stages:
-            tab = item.find("\t")
-            if tab < 0 or item.startswith(("120000", "160000")) or item[tab - 1] != "0":
-                continue  # links, submodules and the sides of a conflict are not config
-            path, oid = item[tab + 1 :], item[7 : tab - 2]
-        else:
-            path, oid = item, ""
-        if _matches(path, names, suffixes):
-            found[path] = oid
-    return found
+        return []
+    listing = proc.git(root, "ls-files", "-z", "--full-name", "--", *specs)
+    paths = listing.decode("utf-8", "surrogateescape").split("\0")
+    # dict.fromkeys: an unmerged path is one entry per stage, and one name here.
+    return [p for p in dict.fromkeys(paths) if p and _matches(p, names, suffixes)]
 
 
 def _ls_stage(root: str, specs: list[str]) -> list[tuple[str, str, str, str]]:
@@ -709,7 +700,7 @@ class Index(GitSource):
         return entries
 
     def tracked(self, names: tuple[str, ...], suffixes: tuple[str, ...] = ()) -> dict[str, str]:
-        specs = [f"*{n}" for n in names] + [f"*{s}" for s in suffixes]
+        specs = _config_specs(names, suffixes)
         if not specs:
             return {}
         from hooks_manager.memo import memo_for

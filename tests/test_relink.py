@@ -367,11 +367,7 @@ def test_dated_file_names_are_kept_or_renamed_with_rename(project: Path) -> None
 
 
 def test_relink_says_what_both_lines_change_and_warns_where_they_collide(project: Path) -> None:
-    based(project)
-    git(project, "checkout", "-q", "-b", "feature")
-    add_on(project, "bbbb0002", "aaaa0001", "feature: add b")
-    git(project, "checkout", "-q", "main")
-    add_on(project, "cccc0003", "aaaa0001", "main: add c")
+    forked(project)
     git(project, "checkout", "-q", "feature")
     # Both lines create the same table: re-pointing orders them, it cannot make both succeed.
     path = project / B_FILE

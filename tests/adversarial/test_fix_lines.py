@@ -131,10 +131,9 @@ def test_tag_push_fix_moves_the_tag_or_says_what_to_do(tmp_path: Path, tag: str)
 RELATIVE_INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = sqlite:///app.db\n"
 
 
-@pytest.mark.parametrize(("where", "which"), [("check", "fix:"), ("check", "or:"),
-                                              ("pre-commit", "fix:"), ("pre-commit", "or:")])
-def test_relative_script_location_fix_works_from_the_root(tmp_path: Path, where: str,
-                                                         which: str) -> None:
+def _service_with_a_fork_added(tmp_path: Path) -> tuple[Path, Path]:
+    """(root, services/auth): a project whose script_location is relative to its ini, A-B
+    committed, C on A written and not yet committed."""
     root = init_repo(tmp_path / "repo")
     svc = root / "services" / "auth"
     svc.mkdir(parents=True)
@@ -145,6 +144,14 @@ def test_relative_script_location_fix_works_from_the_root(tmp_path: Path, where:
     add_revision(svc, B, A)
     commit_all(root, "one line")
     add_revision(svc, C, A)
+    return root, svc
+
+
+@pytest.mark.parametrize(("where", "which"), [("check", "fix:"), ("check", "or:"),
+                                              ("pre-commit", "fix:"), ("pre-commit", "or:")])
+def test_relative_script_location_fix_works_from_the_root(tmp_path: Path, where: str,
+                                                         which: str) -> None:
+    root, _ = _service_with_a_fork_added(tmp_path)
     if where == "check":
         commit_all(root, "a fork")
         out = hookman(root, "check").stdout
@@ -291,16 +298,7 @@ def test_push_of_a_branch_on_a_forked_upstream(tmp_path: Path, branch_change: st
 def test_fix_lines_printed_in_a_sub_folder_work_pasted_there(tmp_path: Path,
                                                              which: str) -> None:
     # `cd services/auth/migrations/versions && hookman check`: the lines are pasted right there.
-    root = init_repo(tmp_path / "repo")
-    svc = root / "services" / "auth"
-    svc.mkdir(parents=True)
-    make_project(svc, ini=RELATIVE_INI)
-    (root / "pyproject.toml").write_text(
-        '[[tool.hookman.projects]]\nname = "auth"\nconfig = "services/auth/alembic.ini"\n')
-    add_revision(svc, A, None)
-    add_revision(svc, B, A)
-    commit_all(root, "one line")
-    add_revision(svc, C, A)
+    root, svc = _service_with_a_fork_added(tmp_path)
     commit_all(root, "a fork")
     here = svc / "migrations" / "versions"
     out = hookman(here, "check", env=clean_env()).stdout
