@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from hooks_manager.cache import ScanCache
+import marshal
+
+from hooks_manager.cache import Fingerprint, Key, ScanCache, Weak
 from hooks_manager.config import Project, Settings
 from hooks_manager.graph import ERROR, WARNING, Problem, Record, Verdict, analyze
-from hooks_manager.scan import filename_warning, read_many
 from hooks_manager.sources import File, Source
 
 _EXPLAINED = frozenset({"duplicate-revision", "merge-conflict", "multiple-heads"})
@@ -15,17 +16,52 @@ if TYPE_CHECKING:
 
 
 class ProjectReport:
-    """One project's verdict plus what it was read from."""
+    """One project's verdict plus what it was read from. A verdict recalled from the cache
+    comes without its records: they are read only if something asks for them (a healthy
+    history is printed from its heads alone)."""
 
-    __slots__ = ("project", "records", "source", "verdict")
+    __slots__ = ("_fingerprint", "_listing", "_records", "_weak", "project", "source",
+                 "verdict")
 
     def __init__(
-        self, project: Project, source: Source, records: list[Record], verdict: Verdict
+        self,
+        project: Project,
+        source: Source,
+        records: list[Record] | None,
+        verdict: Verdict,
+        listing: list[tuple[str, Key]] | None = None,
+        weak: list[Weak] | None = None,
+        fingerprint: Fingerprint | None = None,
     ) -> None:
         self.project = project
         self.source = source
-        self.records = records
+        self._records = records
+        self._listing = listing  # what to read the records from, when they are None
+        self._weak = weak
+        self._fingerprint = fingerprint  # the remembered verdict this one is, if any
         self.verdict = verdict
+
+    @property
+    def records(self) -> list[Record]:
+        if self._records is None:
+            # Every file of a recalled verdict was clean when it was remembered, so reading
+            # them again yields exactly those records (from the cache, or parsed anew).
+            files = self.source.files_of(self._listing or [])
+            self._records = read_records(files, self.source.cache)[0]
+            self.source.cache.save()
+        return self._records
+
+    @property
+    def weak(self) -> list[Weak]:
+        """Every revision whose id looks typed by hand: (revision, path, line, why)."""
+        if self._weak is None:
+            from hooks_manager.hygiene import weak_ids
+
+            self._weak = weak_ids(self.records, self.source.cache)
+            if self._fingerprint is not None:
+                self.source.cache.remember_weak(self.project.name, self._fingerprint, self._weak)
+            self.source.cache.save()
+        return self._weak
 
 
 def check_projects(
@@ -42,16 +78,24 @@ def check_project(project: Project, source: Source, settings: Settings) -> Proje
                                         path=source.show(project.config_path
                                                          or project.toml_path or source.root)))
         return ProjectReport(project, source, [], verdict)
-    files, problems = source.files(project.locations, project.recursive)
+    # First the files' names and keys alone: when they are exactly those a healthy verdict
+    # was reached from, that verdict stands, and not one file is read or record built.
+    listing = source.listing(project.locations, project.recursive)
+    fingerprint = _fingerprint(project, listing) if listing else None
+    if fingerprint is not None:
+        recalled = source.cache.recall(project.name, fingerprint)
+        if recalled is not None:  # nothing changed since this history was last healthy
+            return ProjectReport(project, source, None, recalled.verdict, listing,
+                                 recalled.weak, fingerprint)
+    problems: list[Problem] = []
+    if listing:
+        files = source.files_of(listing)
+    else:
+        files, problems = source.files(project.locations, project.recursive)
     if not files and not problems and not project.recursive:
         problems = _hidden_histories(project, source)
-    fingerprint = _fingerprint(project, files) if not problems else None
-    if fingerprint is not None and all(f.known is not None for f in files):
-        remembered = source.cache.recall(project.name, fingerprint)
-        if remembered is not None:  # nothing changed since this history was last healthy
-            remembered.revision_count = len(files)
-            return ProjectReport(project, source, [f.known for f in files if f.known],
-                                 remembered)
+    if problems:
+        fingerprint = None
     records, file_problems, dynamic = read_records(files, source.cache,
                                                    settings.static_fallback)
     if dynamic and settings.static_fallback:
@@ -76,10 +120,14 @@ def check_project(project: Project, source: Source, settings: Settings) -> Proje
         from hooks_manager.hygiene import explain_problems  # names duplicates for what they are
 
         explain_problems(project, source, records, verdict)
-    if fingerprint is not None:
+    # Remembered only when every record is one a plain read gives back (a file run through
+    # alembic has none in the cache): a recalled report reads its records that way.
+    if fingerprint is not None and not verdict.problems and not dynamic:
         source.cache.remember(project.name, fingerprint, verdict)
+    else:
+        fingerprint = None
     source.cache.save()
-    return ProjectReport(project, source, records, verdict)
+    return ProjectReport(project, source, records, verdict, fingerprint=fingerprint)
 
 
 def _unknown_labels_leave_names_unchecked(
@@ -118,15 +166,15 @@ def _hidden_histories(project: Project, source: Source) -> list[Problem]:
         path=folders[0])]
 
 
-def _fingerprint(project: Project, files: list[File]) -> tuple[object, ...] | None:
+def _fingerprint(project: Project, listing: list[tuple[str, Key]]) -> Fingerprint:
     """What a verdict depends on: each file's path and cache key, in load order, and the
-    policy. None when a file has no key (it was not read through the cache)."""
-    keys = [f.key for f in files]
-    if None in keys:
-        return None
+    policy. Kept as marshal's bytes: the cache compares one string instead of loading and
+    comparing a thousand tuples (equal bytes are equal values; the same values built the same
+    way give the same bytes, and if they ever did not, the verdict is only worked out again)."""
     policy = project.policy
-    return (tuple(f.path for f in files), tuple(keys), tuple(sorted(policy.allowed_heads)),
-            policy.heads_per_branch_label, tuple(project.locations), project.recursive)
+    return marshal.dumps((tuple(listing), tuple(sorted(policy.allowed_heads)),
+                          policy.heads_per_branch_label, tuple(project.locations),
+                          project.recursive))
 
 
 def read_records(
@@ -135,6 +183,9 @@ def read_records(
     """Records, problems, and the files whose values only running them could tell (with
     ``fallback``, every file with a computed value; without, only those that yield no record:
     the others keep their place with the literal values, the rest named in a warning)."""
+    # Loaded here, not at the top: a recalled verdict (a warm check) reads no file at all.
+    from hooks_manager.scan import filename_warning, read_many
+
     records: list[Record] = []
     problems: list[Problem] = []
     dynamic: list[tuple[File, Problem]] = []

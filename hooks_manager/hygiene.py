@@ -9,23 +9,26 @@ draws 20,000).
 
 from __future__ import annotations
 
-import shlex
-from collections.abc import Sequence
-
 from hooks_manager.graph import ERROR, WARNING, Problem, Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from hooks_manager.cache import ScanCache
+    from collections.abc import Sequence
+
+    from hooks_manager.cache import ScanCache, Weak
     from hooks_manager.config import Project
     from hooks_manager.graph import Verdict
     from hooks_manager.sources import PredictedMerge, Source
 
-# What makes a proper id: exactly alembic's own rev_id() (uuid4().hex[-12:]).
-PROPER_ID_COMMAND = shlex.join(["python", "-c", "import uuid; print(uuid.uuid4().hex[-12:])"])
+# What makes a proper id: exactly alembic's own rev_id() (uuid4().hex[-12:]). Written out
+# quoted as shlex.join quotes it (a test holds that): shlex imports `re`, ~5 ms of every check.
+PROPER_ID_COMMAND = "python -c 'import uuid; print(uuid.uuid4().hex[-12:])'"
 _KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890", "0987654321", "poiuytrewq",
              "lkjhgfdsa", "mnbvcxz")
 _KEYBOARD_4 = frozenset(row[i:i + 4] for row in _KEYBOARD for i in range(len(row) - 3))
+# Every ASCII run of three: "abc", "cba", "aaa"...
+_RUNS_3 = frozenset(chr(c) + chr(c + step) + chr(c + 2 * step) for c in range(128)
+                    for step in (-1, 0, 1) if 0 <= c + 2 * step < 128)
 _WORDS = ("deadbeef", "cafebabe", "feedface", "baadf00d", "c0ffee", "abcdef", "fedcba",
           "123456", "654321")
 
@@ -48,17 +51,21 @@ def is_numbered(rev: str) -> bool:
 
 def weak_reason(rev: str) -> str | None:
     """Why ``rev`` looks typed by hand or by pattern, or None. Numbered ids are a convention
-    (reported only when two branches take the same number)."""
+    (reported only when two branches take the same number). Asked of every id of a cold
+    check (a fresh clone, every CI run): a random id costs each rule a few string
+    operations."""
     low = rev.lower()
     if len(low) < 6 or is_numbered(low):
         return None
-    chars = [c for c in low if c.isalnum()]
-    if len(set(chars)) <= 3:
-        return f"only {len(set(chars))} distinct characters"
-    for period in range(1, len(low) // 2 + 1):
-        if len(low) % period == 0 and low[:period] * (len(low) // period) == low:
-            return f"{low[:period]!r} repeated"
-    if len(low) >= 6 and _progression(low[0::2]) and _progression(low[1::2]):
+    distinct = len(set(low)) if low.isalnum() else len({c for c in low if c.isalnum()})
+    if distinct <= 3:
+        return f"only {distinct} distinct characters"
+    # The smallest rotation that gives the id back is its shortest repeating unit (a whole
+    # divisor of its length); none shorter than the id: it does not repeat.
+    period = (low + low).find(low, 1)
+    if period < len(low):
+        return f"{low[:period]!r} repeated"
+    if _progression(low[0::2]) and _progression(low[1::2]):
         return f"a typed pattern ({low[:6]}…)"
     for word in _WORDS:
         if word in low:
@@ -81,22 +88,28 @@ def _progression(text: str) -> bool:
 def _run_coverage(text: str) -> int:
     """How many characters sit in runs of three or more with a constant step of -1, 0 or +1,
     or in a stretch of four or more keys along a keyboard row. Linear in the id's length."""
-    marked = [False] * len(text)
-    codes = [ord(c) for c in text]
-    for i in range(len(text) - 2):
-        step = codes[i + 1] - codes[i]
-        if step in (-1, 0, 1) and codes[i + 2] - codes[i + 1] == step:
-            marked[i] = marked[i + 1] = marked[i + 2] = True
+    marked: set[int] = set()
+    for i in _run_starts(text):
+        marked.update((i, i + 1, i + 2))
     for i in range(len(text) - 3):
         if text[i:i + 4] in _KEYBOARD_4:
-            marked[i] = marked[i + 1] = marked[i + 2] = marked[i + 3] = True
-    return sum(marked)
+            marked.update((i, i + 1, i + 2, i + 3))
+    return len(marked)
 
 
-def weak_id_problems(records: Sequence[Record], limit: int = 5,
-                     cache: ScanCache | None = None) -> list[Problem]:
-    """A warning per pattern id (at most ``limit``, then one line for the rest). ``cache``
-    remembers each id's answer (a pure function of the id) for the next check."""
+def _run_starts(text: str) -> list[int]:
+    """Where each three-character run (constant step -1, 0 or +1) starts."""
+    if text.isascii():  # one set lookup a window: a random id has none
+        return [i for i in range(len(text) - 2) if text[i:i + 3] in _RUNS_3]
+    codes = [ord(c) for c in text]
+    return [i for i in range(len(codes) - 2)
+            if codes[i + 1] - codes[i] == codes[i + 2] - codes[i + 1]
+            and -1 <= codes[i + 1] - codes[i] <= 1]
+
+
+def weak_ids(records: Sequence[Record], cache: ScanCache | None = None) -> list[Weak]:
+    """(revision, path, line, why) of each id that looks typed by hand, in record order.
+    ``cache`` remembers each id's answer (a pure function of the id) for the next check."""
     found = []
     for rec in records:
         known = cache.judged(rec.revision) if cache is not None else None
@@ -107,21 +120,27 @@ def weak_id_problems(records: Sequence[Record], limit: int = 5,
         else:
             reason = known or None
         if reason is not None:
-            found.append((rec, reason))
+            found.append((rec.revision, rec.path, rec.line, reason))
+    return found
+
+
+def weak_id_problems(found: Sequence[Weak], limit: int = 5) -> list[Problem]:
+    """A warning per pattern id of ``found`` (at most ``limit``, then one line for the
+    rest)."""
     out = []
-    for rec, reason in found[:limit]:
+    for revision, path, line, reason in found[:limit]:
         out.append(Problem(
             "weak-revision-id",
-            f"revision id {_safe(rec.revision)} ({_safe(rec.path)}) looks typed by hand: "
+            f"revision id {_safe(revision)} ({_safe(path)}) looks typed by hand: "
             f"{_safe(reason)}. Ids like "
             "this collide across branches; unless it is already applied somewhere, give it a "
             f"real one: {PROPER_ID_COMMAND} (or let `alembic revision` pick it: no --rev-id)",
-            severity=WARNING, path=rec.path, line=rec.line, revisions=(rec.revision,)))
+            severity=WARNING, path=path, line=line, revisions=(revision,)))
     if len(found) > limit:
-        rest = ", ".join(_safe(r.revision) for r, _ in found[limit:limit + 10])
+        rest = ", ".join(_safe(weak[0]) for weak in found[limit:limit + 10])
         out.append(Problem("weak-revision-id", f"{len(found) - limit} more ids look typed by "
                            f"hand: {rest}{' …' if len(found) > limit + 10 else ''}",
-                           severity=WARNING, revisions=tuple(r.revision for r, _ in found)))
+                           severity=WARNING, revisions=tuple(weak[0] for weak in found)))
     return out
 
 

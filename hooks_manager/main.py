@@ -4,6 +4,7 @@ goes to the typer app in cli.py, built from the same declaration."""
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -14,7 +15,26 @@ SHIM_NOT_IMPORTABLE = 112  # templates/hook.sh: the interpreter has no hooks_man
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    if argv is not None:  # called by Python code (a test, a wrapper): an ordinary function
+        return _main(argv)
+    # A process of its own (the command, a shim). A check lives a few milliseconds and makes
+    # no reference cycles, but the collector would still walk every freshly imported module
+    # now and then, and the interpreter's exit tears every module down again: ~1 and ~2 ms
+    # of a warm `hookman check`. sitepaths.full_site(), run before any heavy library, turns
+    # the collector back on, and such a run ends the ordinary way.
+    gc.disable()
+    code = _main(sys.argv[1:])
+    if gc.isenabled() or "coverage" in sys.modules:
+        return code  # a library (or coverage's data file) may still have work at exit
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return code  # a closed pipe: the interpreter's own exit says so, as for any program
+    os._exit(code)
+
+
+def _main(args: list[str]) -> int:
     if os.environ.get("COVERAGE_PROCESS_START") or os.environ.get("COVERAGE_PROCESS_CONFIG"):
         # coverage measures child processes through a .pth file, which the shims' -S start
         # skips: a measured run loads site first, so the hook is measured like any child.

@@ -169,20 +169,19 @@ def _weak_ids(report: ProjectReport, quiet: bool = False) -> list[Problem]:
     """Hand-typed ids (a1b2c3d4e5f6): `hookman check` names every one; a block message (quiet)
     only those on the lines since the fork, the ones the person stopped is adding. The healthy
     hook says nothing."""
-    from hooks_manager.hygiene import weak_id_problems
-
-    records = report.records
+    if quiet and not report.verdict.forked:
+        return []
+    found = report.weak
     if quiet:
-        if not report.verdict.forked:
-            return []
         from hooks_manager.explain import fork_facts
 
         new = {r for line in fork_facts(report)[2].values() for r in line}
-        records = [r for r in records if r.revision in new]
-    cache = report.source.cache
-    found = weak_id_problems(records, cache=cache)
-    cache.save()  # the answers, for the next check (nothing is written when none was new)
-    return found
+        found = [weak for weak in found if weak[0] in new]
+    if not found:
+        return []
+    from hooks_manager.hygiene import weak_id_problems
+
+    return weak_id_problems(found)
 
 
 def _dependency_note(report: ProjectReport) -> list[str]:

@@ -6,6 +6,7 @@ the fix path sees the same packages a normal start would."""
 
 from __future__ import annotations
 
+import gc
 import sys
 
 # hookman's own dependencies (pyproject.toml), by import name.
@@ -13,6 +14,8 @@ LIBRARIES = ("alembic", "git", "questionary", "typer")
 
 
 def full_site() -> None:
+    # The libraries make cycles (SQLAlchemy, a fix's whole alembic load): collect them again.
+    gc.enable()
     if not sys.flags.no_site or "site" in sys.modules:
         return  # a normal start has run site already (or an earlier call has)
     import site

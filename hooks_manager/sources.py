@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from hooks_manager.proc import Result, Running
 
 ZERO_SHA = "0" * 40
+_LINK, _DIR = 0o120000, 0o040000  # st_mode & 0o170000 (stat.S_IFLNK, S_IFDIR: no import)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 
 
 class File:
@@ -93,6 +95,17 @@ class Source:
         return {"kind": self.kind}
 
     def files(self, locations: list[str], recursive: bool) -> tuple[list[File], list[Problem]]:
+        raise NotImplementedError
+
+    def listing(self, locations: list[str], recursive: bool) -> list[tuple[str, Key]] | None:
+        """(path, cache key) of every revision file, in load order, without reading one or
+        asking the cache: what a remembered verdict is compared with. None when something
+        needs saying (a missing folder, a symlink, a file that cannot be stat'ed, a conflict
+        note): ``files`` says it."""
+        return None
+
+    def files_of(self, listing: list[tuple[str, Key]]) -> list[File]:
+        """The files of a ``listing``: records from the cache, bytes for the rest."""
         raise NotImplementedError
 
     # --- the byte API configuration discovery reads through (see workspace.py) ---------------
@@ -256,7 +269,44 @@ class WorkTree(Source):
         return os.path.isdir(os.path.join(self.root, rel))
 
     def files(self, locations: list[str], recursive: bool) -> tuple[list[File], list[Problem]]:
+        found, problems = self._found(locations, recursive)
         out: list[File] = []
+        for shown, path, st in found:
+            if isinstance(st, OSError):
+                out.append(_unreadable(shown, st))
+                continue
+            if st.st_mode & 0o170000 == _LINK:
+                try:  # read through the link: its target's stat is what changes
+                    st = os.stat(path)
+                except OSError as exc:
+                    out.append(_unreadable(shown, exc))
+                    continue
+            self._read(path, shown, (shown, st.st_size, st.st_mtime_ns, st.st_ctime_ns), out)
+        return out, problems
+
+    def listing(self, locations: list[str], recursive: bool) -> list[tuple[str, Key]] | None:
+        found, problems = self._found(locations, recursive)
+        if problems:
+            return None
+        out: list[tuple[str, Key]] = []
+        for shown, _, st in found:
+            if isinstance(st, OSError) or st.st_mode & 0o170000 == _LINK:
+                return None  # `files` says what it is, or reads through the link
+            out.append((shown, (shown, st.st_size, st.st_mtime_ns, st.st_ctime_ns)))
+        return out
+
+    def files_of(self, listing: list[tuple[str, Key]]) -> list[File]:
+        out: list[File] = []
+        for shown, key in listing:
+            self._read(os.path.join(self.root, shown), shown, key, out)
+        return out
+
+    def _found(
+        self, locations: list[str], recursive: bool
+    ) -> tuple[list[tuple[str, str, os.stat_result | OSError]], list[Problem]]:
+        """(shown path, path, lstat or why not) of every revision file in load order, and
+        what is wrong."""
+        found: list[tuple[str, str, os.stat_result | OSError]] = []
         problems: list[Problem] = []
         # alembic skips a file whose resolved path it already loaded ("loaded twice!
         # ignoring"): overlapping version locations, or a symlink to a sibling file.
@@ -269,9 +319,9 @@ class WorkTree(Source):
                     path=self._show(location)))
                 continue
             shown = self._show(location)
-            self._walk(location, shown, recursive, out, problems, seen,
+            self._walk(location, shown, recursive, found, problems, seen,
                        [os.path.realpath(location)])
-        return out, problems
+        return found, problems
 
     def _show(self, path: str) -> str:
         rel = os.path.relpath(path, self.root)
@@ -282,42 +332,57 @@ class WorkTree(Source):
         folder: str,
         shown: str,
         recursive: bool,
-        out: list[File],
+        out: list[tuple[str, str, os.stat_result | OSError]],
         problems: list[Problem],
         seen: set[str],
         parents: list[str],
     ) -> None:
-        files: list[os.DirEntry[str]] = []
-        dirs: list[os.DirEntry[str]] = []
-        with os.scandir(folder) as entries:
-            for entry in entries:
+        # One lstat per entry, relative to the folder's descriptor (no path to resolve each
+        # time), and none at all for a name that is no revision file in a flat folder: the
+        # stats are most of a warm check's time.
+        fd = os.open(folder, os.O_RDONLY | _DIRECTORY)
+        try:
+            names = sorted(os.listdir(fd))
+            base = parents[-1] + os.sep  # this folder, resolved
+            prefix = shown + "/"
+            folders: list[str] = []
+            for name in names:
+                revision = name.endswith(".py") and not name.startswith(("__init__", ".#"))
+                if not (revision or recursive):
+                    continue
                 try:
-                    is_dir = entry.is_dir()
-                except OSError:
-                    is_dir = False  # as os.walk: an entry it cannot stat is listed as a file
-                (dirs if is_dir else files).append(entry)
-        base = parents[-1] + os.sep  # this folder, resolved
-        prefix = shown + "/"
-        for name, entry in sorted((e.name, e) for e in files):
-            if is_revision_name(name):
+                    st = os.lstat(name, dir_fd=fd)
+                except OSError as exc:
+                    if revision:
+                        out.append((prefix + name, folder + os.sep + name, exc))
+                    continue
+                kind = st.st_mode & 0o170000
+                path = folder + os.sep + name
+                if kind == _DIR or (kind == _LINK and os.path.isdir(path)):
+                    if recursive:
+                        folders.append(name)
+                    continue
+                if not revision:
+                    continue
                 # Only a symlink needs resolving on its own; anything else is base + name.
-                real = os.path.realpath(entry.path) if entry.is_symlink() else base + name
+                real = os.path.realpath(path) if kind == _LINK else base + name
                 if real in seen:
                     continue
                 seen.add(real)
                 # Display paths are built by joining, not os.path.relpath: relpath per file
                 # cost more than reading all the files.
-                self._read(entry, prefix + name, out)
-        if not recursive:
-            return
-        for entry in sorted(dirs, key=lambda e: e.name):
-            if entry.name.endswith("__pycache__"):
+                out.append((prefix + name, path, st))
+        finally:
+            os.close(fd)
+        for name in folders:
+            if name.endswith("__pycache__"):
                 continue
-            if entry.is_symlink():
-                problems.append(self._symlinked(entry.path, parents))
+            path = folder + os.sep + name
+            if os.path.islink(path):
+                problems.append(self._symlinked(path, parents))
                 continue
-            self._walk(entry.path, f"{shown}/{entry.name}", recursive, out, problems, seen,
-                       [*parents, os.path.realpath(entry.path)])
+            self._walk(path, f"{shown}/{name}", recursive, out, problems, seen,
+                       [*parents, os.path.realpath(path)])
 
     def _symlinked(self, path: str, parents: list[str]) -> Problem:
         target = os.path.realpath(path)
@@ -329,19 +394,13 @@ class WorkTree(Source):
                        "follow it, so revisions inside it are not part of the history",
                        severity=WARNING, path=shown)
 
-    def _read(self, entry: os.DirEntry[str], shown: str, out: list[File]) -> None:
-        try:
-            st = entry.stat()
-        except OSError as exc:
-            out.append(_unreadable(shown, exc))
-            return
-        key = (shown, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    def _read(self, path: str, shown: str, key: Key, out: list[File]) -> None:
         known = self.cache.get(key, shown)
         if known is not None:
             out.append(File(shown, key=key, known=known))
             return
         try:
-            data = _read_file(entry.path)
+            data = _read_file(path)
         except OSError as exc:
             out.append(_unreadable(shown, exc))
             return
@@ -592,15 +651,22 @@ class GitSource(Source):
 
     def files(self, locations: list[str], recursive: bool) -> tuple[list[File], list[Problem]]:
         rels = [self.rel(loc) for loc in locations]
+        return self.files_of(list(_select(self.entries(rels), rels, recursive))), self.notes()
+
+    def listing(self, locations: list[str], recursive: bool) -> list[tuple[str, Key]] | None:
+        rels = [self.rel(loc) for loc in locations]
         chosen = _select(self.entries(rels), rels, recursive)
+        return None if self.notes() else list(chosen)
+
+    def files_of(self, listing: list[tuple[str, Key]]) -> list[File]:
         get = self.cache.get
-        files = [File(path, key=oid, known=get(oid, path)) for path, oid in chosen]
+        files = [File(path, key=oid, known=get(oid, path)) for path, oid in listing]
         unseen = [file for file in files if file.known is None]
         if unseen:  # only blobs the cache has never seen are read
             blobs = read_blobs(self.root, [str(file.key) for file in unseen])
             for file in unseen:
                 file.data = blobs[str(file.key)]
-        return files, self.notes()
+        return files
 
     def notes(self) -> list[Problem]:
         return []

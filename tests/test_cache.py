@@ -10,6 +10,7 @@ from tests.helpers import add_revision, commit_all, git, hookman
 
 CACHE = Path(".git") / "hookman" / "scan-cache-worktree"  # work-tree checks
 BLOBS = Path(".git") / "hookman" / "scan-cache-blobs"  # --staged, --rev, --against
+VERDICTS = Path(".git") / "hookman" / "scan-cache-worktree.verdicts"  # healthy verdicts
 
 
 def test_cache_is_written_and_an_edit_is_seen(project: Path) -> None:
@@ -55,7 +56,7 @@ def test_a_remembered_verdict_never_outlives_its_inputs(project: Path) -> None:
     add_revision(project, "bbbb0002", "aaaa0001")
     assert hookman(project, "check").returncode == 0
     assert hookman(project, "check").returncode == 0  # from the remembered verdict
-    assert marshal.loads((project / CACHE).read_bytes())[2]  # it was remembered
+    assert marshal.loads((project / VERDICTS).read_bytes())[1]  # it was remembered
     add_revision(project, "cccc0003", "aaaa0001")  # a new file: a fork
     assert hookman(project, "check").returncode == 1
     (project / "pyproject.toml").write_text('[tool.hookman]\nallowed_heads = ["cccc0003"]\n')
@@ -89,7 +90,9 @@ def test_hookman_cache_dir_holds_the_cache_and_serves_a_fresh_clone(
     assert key in saved[1]
     planted = ("bbbb0002", ("aaaa0001",), (), ("planted_label",), saved[1][key][4])
     (shared / "scan-cache-blobs").write_bytes(
-        marshal.dumps((saved[0], {**saved[1], key: planted}, {}, saved[3])))
+        marshal.dumps((saved[0], {**saved[1], key: planted}, saved[2])))
+    # ...and no remembered verdict, which would stand without reading a record.
+    (shared / "scan-cache-blobs.verdicts").unlink()
     done = hookman(clone, "check", "--rev", "HEAD", "--json", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "planted_label" in done.stdout

@@ -40,6 +40,7 @@ def test_no_random_id_is_taken_for_a_typed_one() -> None:
 def test_the_suggested_command_pastes_safely_and_makes_a_proper_id() -> None:
     argv = shlex.split(PROPER_ID_COMMAND)
     assert argv[:2] == ["python", "-c"]
+    assert shlex.join(argv) == PROPER_ID_COMMAND  # quoted exactly as shlex quotes it
     made = subprocess.run([sys.executable, *argv[1:]], capture_output=True, text=True,
                           check=True).stdout.strip()
     assert len(made) == 12

@@ -3,8 +3,15 @@ a process runs) and through the answers staying the same as a cold run's."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from hooks_manager.cache import Key, ScanCache
+from hooks_manager.check import ProjectReport, check_projects
+from hooks_manager.graph import Record
+from hooks_manager.repo import git_dir
+from hooks_manager.sources import WorkTree
+from hooks_manager.workspace import load_workspace
 from tests.headkit import HEAD_FILE, add_on, based
 from tests.helpers import add_revision, commit_all, git, hookman
 from tests.hooktools import commit, install
@@ -125,3 +132,77 @@ def test_two_projects_share_the_one_listing(project: Path, tmp_path: Path) -> No
     assert [len(t) for t in traces[1:]] == [1, 1], traces
     assert "other/migrations/versions" in traces[2][0]
     assert "migrations/versions" in traces[2][0].replace("other/migrations/versions", "")
+
+
+class _CountingCache(ScanCache):
+    """The real cache, counting the records it is asked for."""
+
+    def __init__(self, path: str | None) -> None:
+        super().__init__(path)
+        self.asked = 0
+
+    def get(self, key: Key, path: str) -> Record | None:
+        self.asked += 1
+        return super().get(key, path)
+
+
+def _check_in_process(project: Path) -> tuple[ProjectReport, _CountingCache]:
+    source = WorkTree(str(project))
+    folder = git_dir(str(project))
+    assert folder is not None
+    cache = _CountingCache(f"{folder}/hookman/scan-cache-worktree")
+    source.cache = cache
+    ws = load_workspace(str(project), source)
+    (report,) = check_projects(ws.require_projects(), source, ws.settings)
+    return report, cache
+
+
+def test_a_remembered_verdict_stands_without_reading_a_record(project: Path) -> None:
+    add_revision(project, "3f10b4cd8e8e", None)
+    add_revision(project, "5f2c9e0b7d41", "3f10b4cd8e8e")
+    add_revision(project, "aaaaaa111111", "5f2c9e0b7d41")  # typed by hand
+    commit_all(project, "base")
+    first, first_cache = _check_in_process(project)
+    assert first_cache.asked == 3  # a cold cache: every file read, parsed and put
+    warm, warm_cache = _check_in_process(project)
+    assert warm_cache.asked == 0  # the keys matched the remembered verdict: nothing asked
+    assert warm.verdict.head_ids == first.verdict.head_ids == ["aaaaaa111111"]
+    assert warm.verdict.revision_count == 3
+    assert warm.weak == first.weak  # the hand-typed id, remembered with the verdict
+    assert [w[0] for w in warm.weak] == ["aaaaaa111111"]
+    # Whoever asks for the records still gets them, read from the cache the plain way.
+    assert [(r.revision, r.down_revisions, r.path) for r in warm.records] == [
+        (r.revision, r.down_revisions, r.path) for r in first.records]
+    assert warm_cache.asked == 3
+
+
+def test_an_old_revision_edited_in_place_is_seen_after_a_remembered_verdict(
+    project: Path
+) -> None:
+    add_revision(project, "aaaa00000001", None)
+    old = add_revision(project, "bbbb00000002", "aaaa00000001")
+    add_revision(project, "cccc00000003", "bbbb00000002")
+    commit_all(project, "base")
+    assert hookman(project, "check").returncode == 0
+    assert hookman(project, "check").returncode == 0  # remembered
+    # Same size, same folder listing (the folder's own mtime does not move): only the file's
+    # stat tells, and the listing compares it.
+    text = old.read_text()
+    old.write_text(text.replace("'aaaa00000001'", "'zzzz00000001'"))
+    assert len(old.read_text()) == len(text)
+    done = hookman(project, "check")
+    assert done.returncode == 1, done.stdout
+    assert "missing-parent" in done.stdout
+
+
+def test_json_names_the_same_typed_ids_warm_and_cold(project: Path) -> None:
+    add_revision(project, "aaaaaa111111", None)
+    add_revision(project, "5f2c9e0b7d41", "aaaaaa111111")
+    commit_all(project, "base")
+    cold = hookman(project, "check", "--json", env={"HOOKMAN_NO_CACHE": "1"})
+    hookman(project, "check")  # the text check remembers the verdict and its typed ids
+    first = hookman(project, "check", "--json")
+    warm = hookman(project, "check", "--json")
+    assert cold.stdout == first.stdout == warm.stdout
+    (found,) = json.loads(warm.stdout)["projects"]
+    assert [p["revisions"] for p in found["id_hygiene"]] == [["aaaaaa111111"]]
