@@ -52,8 +52,8 @@ class ScanCache:
     the verdicts (one per project, small). A warm check of an unchanged history reads only
     the verdicts: it compares the files' keys, and never needs a record."""
 
-    __slots__ = ("_dirty", "_entries", "_path", "_used", "_verdicts", "_verdicts_dirty",
-                 "_weak")
+    __slots__ = ("_dirty", "_entries", "_kept", "_path", "_used", "_verdicts",
+                 "_verdicts_dirty", "_weak")
 
     def __init__(self, path: str | None) -> None:
         self._path = path
@@ -63,6 +63,9 @@ class ScanCache:
         # the id that every `hookman check` asks of every revision (~6 µs each).
         self._weak: dict[str, str] = {}
         self._used: set[_Stored] = set()
+        # The listings whose verdicts were recalled: their records are live though no one
+        # asked for them, and must survive a prune.
+        self._kept: list[list[tuple[str, Key]]] = []
         self._dirty = False
         self._verdicts_dirty = False
 
@@ -91,11 +94,14 @@ class ScanCache:
             self._weak[rev] = reason
             self._dirty = True
 
-    def recall(self, project: str, fingerprint: Fingerprint) -> Recalled | None:
-        """The healthy verdict reached from exactly these inputs, if remembered."""
+    def recall(self, project: str, fingerprint: Fingerprint,
+               listing: list[tuple[str, Key]]) -> Recalled | None:
+        """The healthy verdict reached from exactly these inputs (``listing``'s files, read
+        through this cache, and the policy: ``fingerprint``), if remembered."""
         found = self._remembered().get(project)
         if found is None or found[0] != fingerprint:
             return None
+        self._kept.append(listing)
         _, heads, effective, bases, labels, count, weak = found
         verdict = Verdict(count)
         verdict.heads = [Record(e[0], e[1], e[2], e[3], path, e[4]) for e, path in heads]
@@ -153,7 +159,9 @@ class ScanCache:
         entries = self._entries
         weak = self._weak
         if len(entries) > 4 * len(self._used) + 1000:
-            entries = {k: v for k, v in entries.items() if k in self._used}
+            used = self._used | {(key, path.rpartition("/")[2])
+                                 for listing in self._kept for path, key in listing}
+            entries = {k: v for k, v in entries.items() if k in used}
             live = {v[0] for v in entries.values()}
             weak = {rev: why for rev, why in weak.items() if rev in live}
         _store(self._path, (_FORMAT, entries, weak))

@@ -82,8 +82,8 @@ def check_project(project: Project, source: Source, settings: Settings) -> Proje
     # was reached from, that verdict stands, and not one file is read or record built.
     listing = source.listing(project.locations, project.recursive)
     fingerprint = _fingerprint(project, listing) if listing else None
-    if fingerprint is not None:
-        recalled = source.cache.recall(project.name, fingerprint)
+    if listing and fingerprint is not None:
+        recalled = source.cache.recall(project.name, fingerprint, listing)
         if recalled is not None:  # nothing changed since this history was last healthy
             return ProjectReport(project, source, None, recalled.verdict, listing,
                                  recalled.weak, fingerprint)

@@ -27,8 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     if gc.isenabled() or "coverage" in sys.modules:
         return code  # a library (or coverage's data file) may still have work at exit
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None when the process was started with it closed
+                stream.flush()
     except (OSError, ValueError):
         return code  # a closed pipe: the interpreter's own exit says so, as for any program
     os._exit(code)

@@ -337,35 +337,49 @@ class WorkTree(Source):
         seen: set[str],
         parents: list[str],
     ) -> None:
-        # One lstat per entry, relative to the folder's descriptor (no path to resolve each
-        # time), and none at all for a name that is no revision file in a flat folder: the
-        # stats are most of a warm check's time.
-        fd = os.open(folder, os.O_RDONLY | _DIRECTORY)
+        # The folder is listed through its descriptor, so each stat is relative to it (no
+        # path to resolve each time), and only revision files are stat'ed at all (a folder
+        # is known from the listing itself): the stats are most of a warm check's time.
         try:
-            names = sorted(os.listdir(fd))
+            fd = os.open(folder, os.O_RDONLY | _DIRECTORY)
+            try:
+                with os.scandir(fd) as listing:
+                    entries = sorted(listing, key=_entry_name)
+            except OSError:
+                os.close(fd)
+                raise
+        except OSError as exc:
+            # Never a silent pass: a folder alembic could not read either is named.
+            problems.append(Problem("unreadable-folder", f"{shown}: cannot be read "
+                                    f"({exc.strerror}); its revisions were not checked",
+                                    path=shown))
+            return
+        try:
             base = parents[-1] + os.sep  # this folder, resolved
             prefix = shown + "/"
             folders: list[str] = []
-            for name in names:
+            for entry in entries:
+                name = entry.name
                 revision = name.endswith(".py") and not name.startswith(("__init__", ".#"))
                 if not (revision or recursive):
                     continue
                 try:
-                    st = os.lstat(name, dir_fd=fd)
-                except OSError as exc:
-                    if revision:
-                        out.append((prefix + name, folder + os.sep + name, exc))
-                    continue
-                kind = st.st_mode & 0o170000
-                path = folder + os.sep + name
-                if kind == _DIR or (kind == _LINK and os.path.isdir(path)):
+                    is_dir = entry.is_dir()  # the listing's own type: no stat but for a link
+                except OSError:
+                    is_dir = False  # as os.walk: an entry it cannot stat is listed as a file
+                if is_dir:
                     if recursive:
                         folders.append(name)
                     continue
                 if not revision:
                     continue
+                path = folder + os.sep + name
+                try:
+                    st: os.stat_result | OSError = entry.stat(follow_symlinks=False)
+                except OSError as exc:
+                    st = exc
                 # Only a symlink needs resolving on its own; anything else is base + name.
-                real = os.path.realpath(path) if kind == _LINK else base + name
+                real = os.path.realpath(path) if entry.is_symlink() else base + name
                 if real in seen:
                     continue
                 seen.add(real)
@@ -405,6 +419,10 @@ class WorkTree(Source):
             out.append(_unreadable(shown, exc))
             return
         out.append(File(shown, data, key=key))
+
+
+def _entry_name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
 def _unreadable(shown: str, exc: OSError) -> File:
@@ -852,14 +870,23 @@ class PredictedMerge(GitSource):
         return {p: oid for p, oid in self._merged.items() if p in rels or p.startswith(prefixes)}
 
     def _merge(self) -> tuple[dict[str, str], list[str]]:
+        from hooks_manager import proc
+
+        # Our side is listed in every case but one (ours already inside theirs), so its
+        # listing runs beside merge-base and rev-parse: one round of git processes, not two.
+        listing = proc.start(_ls_tree(self.ours, None), self.root)
+        try:
+            base, shas = merge_base_and_ids(self.root, self.ours, self.theirs)
+        finally:
+            listed = proc.finish(listing)  # drained even when merge_base raised
+        self.unrelated = base is None  # git merges these only with --allow-unrelated-histories
         # One side already holding the other (a branch that took main in, a clone of main
         # itself) merges to that side: one listing, not three.
-        base, shas = merge_base_and_ids(self.root, self.ours, self.theirs)
-        self.unrelated = base is None  # git merges these only with --allow-unrelated-histories
-        if shas is not None and base in shas:
-            return _tree_entries(self.root, self.ours if base == shas[1] else self.theirs,
-                                 [""]), []
-        ours = _tree_entries(self.root, self.ours, [""])
+        if shas is not None and base == shas[0]:
+            return _tree_entries(self.root, self.theirs, [""]), []
+        ours = parse_ls_tree(_tree_listed(self.ours, listed))
+        if shas is not None and base == shas[1]:
+            return ours, []
         theirs = _tree_entries(self.root, self.theirs, [""])
         old = _tree_entries(self.root, base, [""]) if base else {}
         merged, conflicts = three_way(old, ours, theirs)

@@ -4,13 +4,24 @@ never a traceback, and never a migration file executed."""
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import add_revision, commit_all, git, hookman, init_repo, make_project
+from tests.helpers import (
+    add_revision,
+    commit_all,
+    git,
+    hookman,
+    init_repo,
+    make_project,
+    revision_source,
+)
 
 VERSIONS = Path("migrations") / "versions"
 
@@ -209,3 +220,57 @@ def test_script_location_in_the_default_section_counts(project: Path) -> None:
     done = check(project)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "head aaaa0001" in done.stdout
+
+
+def _without_root_override(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`hookman check` as a user whom permissions bind: as root (CI containers), with the two
+    capabilities that let root ignore them dropped, so a folder's mode really stops it."""
+    prefix = ([shutil.which("setpriv") or "setpriv",
+               "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else [])
+    done = subprocess.run([*prefix, sys.executable, "-m", "hooks_manager", "check", *args],
+                          cwd=project, capture_output=True, text=True, check=False)
+    assert "Traceback" not in done.stderr + done.stdout, done.stderr
+    return done
+
+
+@pytest.mark.parametrize(("recursive", "mode"), [
+    (True, 0o644),  # listed but not entered (`chmod -R 644`): its sub-folders cannot be read
+    (False, 0o311),  # entered but not listed
+])
+def test_a_folder_that_cannot_be_read_is_named_never_passed(project: Path, recursive: bool,
+                                                            mode: int) -> None:
+    versions = project / VERSIONS
+    if recursive:
+        ini = project / "alembic.ini"
+        ini.write_text(ini.read_text() + "recursive_version_locations = true\n")
+        for folder, rev, down in (("a", "5f2c9e0b7d41", None),
+                                  ("b", "8a1b2c3d9e0f", "5f2c9e0b7d41"),
+                                  ("b", "c7d8e9f0a1b2", "5f2c9e0b7d41")):  # a fork
+            (versions / folder).mkdir(exist_ok=True)
+            (versions / folder / f"{rev}_rev.py").write_text(revision_source(rev, down))
+    else:
+        add_revision(project, "5f2c9e0b7d41", None)
+    commit_all(project, "history")
+    assert _without_root_override(project).returncode == (1 if recursive else 0)
+    versions.chmod(mode)
+    try:
+        for as_json in (False, True):
+            done = _without_root_override(project, *(["--json"] if as_json else []))
+            assert done.returncode == 1, done.stdout + done.stderr
+            assert "unreadable-folder" in done.stdout, done.stdout
+            assert "migrations/versions" in done.stdout
+            assert "ok —" not in done.stdout
+    finally:
+        versions.chmod(0o755)
+
+
+def test_a_closed_stdout_or_stderr_changes_no_exit_code(project: Path) -> None:
+    add_revision(project, "5f2c9e0b7d41", None)
+    commit_all(project, "history")
+    command = f"{shlex.quote(sys.executable)} -m hooks_manager check"
+    for closed in (">&-", "2>&-"):
+        for _ in range(2):  # cold, then warm (a recalled verdict)
+            done = subprocess.run(["sh", "-c", f"{command} {closed}"], cwd=project,
+                                  capture_output=True, text=True, check=False)
+            assert done.returncode == 0, (closed, done.stdout, done.stderr)
+            assert "Traceback" not in done.stdout + done.stderr

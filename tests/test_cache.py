@@ -6,6 +6,8 @@ import marshal
 import os
 from pathlib import Path
 
+from hooks_manager.cache import Key, ScanCache
+from hooks_manager.graph import Record, Verdict
 from tests.helpers import add_revision, commit_all, git, hookman
 
 CACHE = Path(".git") / "hookman" / "scan-cache-worktree"  # work-tree checks
@@ -110,3 +112,30 @@ def test_hookman_cache_dir_may_start_with_a_tilde(project: Path) -> None:
     assert hookman(project, "check", env={"HOOKMAN_CACHE_DIR": "~/.cache/hookman"}
                    ).returncode == 0
     assert (Path(os.environ["HOME"]) / ".cache" / "hookman" / "scan-cache-worktree").is_file()
+
+
+def test_records_behind_a_recalled_verdict_survive_a_prune(tmp_path: Path) -> None:
+    # A big project recalled (no record asked for) beside a small one that wrote a record:
+    # the prune that drops dead records must keep the big project's, or its next change
+    # would parse every file again.
+    path = str(tmp_path / "scan-cache-worktree")
+    big: list[tuple[str, Key]] = [(f"v/{n:04}_r.py", (f"v/{n:04}_r.py", 10, n, n))
+                                  for n in range(1200)]
+    first = ScanCache(path)
+    for n, (shown, key) in enumerate(big):
+        first.put(key, Record(f"{n:012x}", (f"{n - 1:012x}",) if n else (), path=shown))
+    verdict = Verdict(1200)
+    first.remember("big", b"fingerprint", verdict)
+    first.save()
+    warm = ScanCache(path)
+    assert warm.recall("big", b"fingerprint", big) is not None
+    small = Record("5f2c9e0b7d41", (), path="other/v/5f2c9e0b7d41_r.py")
+    warm.put(("other/v/5f2c9e0b7d41_r.py", 10, 1, 1), small)
+    warm.save()
+    later = ScanCache(path)
+    assert all(later.get(key, shown) is not None for shown, key in big)
+    # Records nothing used or recalled are still forgotten once they outnumber the live ones.
+    stale = ScanCache(path)
+    stale.put(("other/v/5f2c9e0b7d41_r.py", 10, 1, 1), small)
+    stale.save()
+    assert ScanCache(path).get(big[0][1], big[0][0]) is None
