@@ -9,7 +9,6 @@ import os
 import sys
 
 from hooks_manager.check import ProjectReport
-from hooks_manager.graph import Record
 from hooks_manager.overlaps import Overlap
 
 TYPE_CHECKING = False
@@ -100,21 +99,13 @@ def forked_heads(report: ProjectReport) -> list[str]:
     return []
 
 
-_FACTS: dict[int, tuple[list[Record], list[str], list[str], dict[str, list[str]]]] = {}
-
-
 def fork_facts(report: ProjectReport) -> tuple[list[str], list[str], dict[str, list[str]]]:
-    """(forked heads, fork points, each head's line since the fork), worked out once per
-    report: the picture, the overlap read and the JSON all need them."""
-    from hooks_manager.graph import fork_points, since_fork
+    """(forked heads, fork points, each head's line since the fork): the picture, the
+    overlap read and the JSON all need them (graph.fork_facts works them out once)."""
+    from hooks_manager.graph import fork_facts as facts
 
     heads = forked_heads(report)
-    hit = _FACTS.get(id(report.records))
-    if hit is not None and hit[0] is report.records and hit[1] == heads:
-        return heads, hit[2], hit[3]
-    forks = fork_points(report.records, heads) if len(heads) > 1 else []
-    lines = since_fork(report.records, heads) if len(heads) > 1 else {}
-    _FACTS[id(report.records)] = (report.records, heads, forks, lines)
+    forks, lines = facts(report.records, heads) if len(heads) > 1 else ([], {})
     return heads, forks, lines
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from hooks_manager.check import ProjectReport, check_project
 from hooks_manager.config import Project, Settings
 from hooks_manager.errors import HookmanError, MergeError
+from hooks_manager.graph import default_message, merge_rev_id
 from hooks_manager.sources import WorkTree
 from hooks_manager.textsafe import shown
 
@@ -63,8 +64,6 @@ def plan_merge(
 ) -> MergePlan | None:
     """The merge the work tree needs, None when the project has one head (or none). Raises
     MergeError when the history has other problems or the derived id is taken."""
-    from hooks_manager.merge import default_message, merge_rev_id
-
     report = check_project(project, WorkTree(root), settings)
     heads = fork_of(report)
     if not heads:

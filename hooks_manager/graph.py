@@ -451,6 +451,24 @@ def fork_points(records: list[Record], head_ids: list[str]) -> list[str]:
     return sorted(common - older)
 
 
+_FORKS: dict[int, tuple[list[Record], tuple[str, ...], list[str], dict[str, list[str]]]] = {}
+
+
+def fork_facts(records: list[Record], head_ids: list[str]
+               ) -> tuple[list[str], dict[str, list[str]]]:
+    """(fork_points, since_fork) of ``records`` and ``head_ids``, worked out once per list of
+    records: the check (numbered ids taken twice), the report and the picture all ask, and
+    each walks the whole history. The lists returned are shared: read them, never change."""
+    key = tuple(head_ids)
+    hit = _FORKS.get(id(records))
+    if hit is not None and hit[0] is records and hit[1] == key:
+        return hit[2], hit[3]
+    forks = fork_points(records, head_ids)
+    lines = since_fork(records, head_ids) if len(head_ids) > 1 else {}
+    _FORKS[id(records)] = (records, key, forks, lines)  # holds the list: its id stays its own
+    return forks, lines
+
+
 def since_fork(records: list[Record], head_ids: list[str]) -> dict[str, list[str]]:
     """Each head's own line: the revisions (itself included) that not every head shares,
     oldest first. What each branch added since the history forked."""
@@ -473,3 +491,18 @@ def since_fork(records: list[Record], head_ids: list[str]) -> dict[str, list[str
     lines = {h: line(h) for h in head_ids}
     shared = set.intersection(*(set(v) for v in lines.values())) if lines else set()
     return {h: [r for r in v if r not in shared] for h, v in lines.items()}
+
+
+def merge_rev_id(heads: list[str]) -> str:
+    """The id of the merge of ``heads``: sha1 of the sorted ids, 12 hex characters. Two people
+    who fix the same fork write the same revision (and file name), so their fixes coincide or
+    collide visibly in git instead of leaving two merges and a new fork."""
+    from hooks_manager.digest import hexdigest
+
+    return hexdigest(" ".join(sorted(heads)).encode())[:12]
+
+
+def default_message(heads: list[str]) -> str:
+    ids = sorted(heads)
+    named = ids[0] if len(ids) == 1 else f"{', '.join(ids[:-1])} and {ids[-1]}"
+    return f"merge heads {named}"

@@ -168,20 +168,10 @@ def read_git(root: str, spec: str) -> bytes | None:
 
 def blob_id(data: bytes, width: int) -> str:
     """The id git gives ``data`` as a blob (sha256 when ``width`` is 64), so a staged file
-    can be compared with the wanted bytes without reading it. The builtin hash modules load
-    in a fraction of hashlib's 4 ms (OpenSSL)."""
-    header = b"blob %d\0" % len(data)
-    try:
-        if width == 64:
-            from _sha256 import sha256  # type: ignore[import-not-found]
-        else:
-            from _sha1 import sha1 as sha256  # type: ignore[import-not-found]
-    except ImportError:  # an interpreter that renamed them (3.12 has _sha2)
-        import hashlib
+    can be compared with the wanted bytes without reading it."""
+    from hooks_manager.digest import hexdigest
 
-        return hashlib.new("sha256" if width == 64 else "sha1", header + data).hexdigest()
-    digest: str = sha256(header + data).hexdigest()
-    return digest
+    return hexdigest(b"blob %d\0" % len(data) + data, "sha256" if width == 64 else "sha1")
 
 
 def write(path: str, heads: list[str]) -> bool:

@@ -183,16 +183,16 @@ def explain_duplicates(records: Sequence[Record], problems: list[Problem],
                               problem.path, problem.line, problem.revisions)
 
 
-def numbered_collisions(records: Sequence[Record], forked_heads: Sequence[str]
+def numbered_collisions(records: list[Record], forked_heads: Sequence[str]
                         ) -> list[Problem]:
     """Two lines of a fork that each numbered a revision the same (`0041_users`,
     `0041_orders`): the sequential-id race, named as one."""
-    from hooks_manager.graph import since_fork
+    from hooks_manager.graph import fork_facts
 
     if len(forked_heads) < 2:
         return []
     taken: dict[str, list[tuple[str, str]]] = {}
-    for head, line in since_fork(list(records), list(forked_heads)).items():
+    for head, line in fork_facts(records, list(forked_heads))[1].items():
         for rev in line:
             if is_numbered(rev):
                 taken.setdefault(rev.split("_", 1)[0], []).append((head, rev))

@@ -9,7 +9,6 @@ editor or a hook put in the versions folder meanwhile stays, and is named.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -25,19 +24,6 @@ full_site()  # alembic (imported where used) lives in site-packages: see sitepat
 
 if TYPE_CHECKING:
     from alembic.config import Config
-
-
-def merge_rev_id(heads: list[str]) -> str:
-    """The id of the merge of ``heads``: sha1 of the sorted ids, 12 hex characters. Two people
-    who fix the same fork write the same revision (and file name), so their fixes coincide or
-    collide visibly in git instead of leaving two merges and a new fork."""
-    return hashlib.sha1(" ".join(sorted(heads)).encode()).hexdigest()[:12]
-
-
-def default_message(heads: list[str]) -> str:
-    ids = sorted(heads)
-    named = ids[0] if len(ids) == 1 else f"{', '.join(ids[:-1])} and {ids[-1]}"
-    return f"merge heads {named}"
 
 
 class Written:

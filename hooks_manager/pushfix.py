@@ -18,6 +18,7 @@ from hooks_manager.errors import EXIT_INTERRUPTED, EXIT_PROBLEMS, MergeError
 from hooks_manager.fix import MergePlan, commit_message_for, details, fork_of, plan_merge
 from hooks_manager.fixcmd import Fix
 from hooks_manager.flags import env_switch
+from hooks_manager.graph import merge_rev_id
 from hooks_manager.hookrun import HookRun
 from hooks_manager.output import say
 from hooks_manager.prompts import Prompter, ci_requested, open_prompter
@@ -122,8 +123,6 @@ def _choices(
 
 
 def _merge_ids(reports: list[ProjectReport]) -> list[str]:
-    from hooks_manager.merge import merge_rev_id
-
     # Menu titles reach the terminal through questionary, not say(): escape the ids here.
     return [f"{merge_rev_id(heads)} ({' + '.join(map(shown, heads))})"
             for heads in (fork_of(r) for r in reports) if heads]

@@ -256,12 +256,23 @@ def added_in(
 ) -> str | None:
     """`git log --format=<fmt>` of the newest commit (reachable from ``revs``) that added
     ``path``; None when none did (the file is not committed) or git cannot tell."""
+    return added_in_each(root, revs, [path], fmt, date)[0]
+
+
+def added_in_each(
+    root: str, revs: list[str], paths: list[str], fmt: str, date: str | None = None
+) -> list[str | None]:
+    """added_in() of each of ``paths``, the git processes side by side (a fork's heads)."""
     dates = [f"--date={date}"] if date else []
-    result = proc.run(["git", "log", "-1", "--diff-filter=A", f"--format={fmt}", *dates, *revs,
-                       "--", path], root)
-    # "replace": names and dates are shown to the user, and must encode on any terminal.
-    found = result.out.decode(errors="replace").strip() if result.code == 0 else ""
-    return found or None
+    running = [proc.start(["git", "log", "-1", "--diff-filter=A", f"--format={fmt}", *dates,
+                           *revs, "--", path], root) for path in paths]
+    found: list[str | None] = []
+    for child in running:
+        result = proc.finish(child)
+        # "replace": names and dates are shown to the user, and must encode on any terminal.
+        said = result.out.decode(errors="replace").strip() if result.code == 0 else ""
+        found.append(said or None)
+    return found
 
 
 def author_ident(root: str) -> str:

@@ -12,15 +12,16 @@ import os
 from hooks_manager import fixcmd, repo
 from hooks_manager.check import ProjectReport
 from hooks_manager.fixcmd import Fix
-from hooks_manager.graph import ERROR, Problem, fork_points
+from hooks_manager.graph import ERROR, Problem, fork_facts, merge_rev_id
 from hooks_manager.sources import Commit, Index, PredictedMerge
 from hooks_manager.textsafe import shown
 
 SCHEMA_VERSION = 1
 
 
-def added_by(report: ProjectReport, path: str) -> dict[str, str] | None:
-    """The commit that added ``path``, asked of git only when there is a problem to explain."""
+def added_by(report: ProjectReport, paths: list[str]) -> dict[str, dict[str, str] | None]:
+    """The commit that added each of ``paths``, asked of git only when there is a problem
+    to explain (one git process a path, side by side)."""
     source = report.source
     if isinstance(source, PredictedMerge):
         revs = [source.ours, source.theirs]
@@ -28,20 +29,26 @@ def added_by(report: ProjectReport, path: str) -> dict[str, str] | None:
         revs = [source.rev]
     else:
         revs = ["HEAD"]
-    found = repo.added_in(source.root, revs, path, "%h%x00%an%x00%ad", date="short")
-    if found is None:
-        return None
-    sha, author, date = found.split("\0")
-    return {"commit": sha, "author": author, "date": date}
+    found = repo.added_in_each(source.root, revs, paths, "%h%x00%an%x00%ad", date="short")
+    out: dict[str, dict[str, str] | None] = {}
+    for path, said in zip(paths, found, strict=True):
+        sha, author, date = said.split("\0") if said else ("", "", "")
+        out[path] = {"commit": sha, "author": author, "date": date} if said else None
+    return out
 
 
-def _origin(report: ProjectReport, path: str) -> str:
-    found = added_by(report, path) if _in_git(report) else None
-    if found:
-        return f"added in {found['commit']} by {found['author']}, {found['date']}"
-    if isinstance(report.source, Index):
-        return "staged, not committed yet"
-    return "not committed yet" if _in_git(report) else ""
+def _origins(report: ProjectReport, paths: list[str]) -> dict[str, str]:
+    found = added_by(report, paths) if _in_git(report) else {}
+    origins = {}
+    for path in paths:
+        added = found.get(path)
+        if added:
+            origins[path] = f"added in {added['commit']} by {added['author']}, {added['date']}"
+        elif isinstance(report.source, Index):
+            origins[path] = "staged, not committed yet"
+        else:
+            origins[path] = "not committed yet" if _in_git(report) else ""
+    return origins
 
 
 def _in_git(report: ProjectReport) -> bool:
@@ -57,8 +64,6 @@ def merge_commands(
     other branch merged in first: on the branch alone there is nothing to merge.
     ``merging``: a merge is under way (None: ask git; pre-merge-commit runs before git
     writes MERGE_HEAD, so that hook says so itself)."""
-    from hooks_manager.merge import merge_rev_id
-
     heads = sorted(report.verdict.fork_heads or report.verdict.head_ids)
     project = report.project
     root = report.source.root
@@ -219,11 +224,12 @@ def _fork_text(report: ProjectReport, several: bool, merging: bool | None = None
     heads = [r for r in verdict.heads if r.revision in wanted]
     out = [f"  error [multiple-heads]: {len(heads)} heads — `alembic upgrade head` "
            "fails until they are merged:"]
+    origins = _origins(report, [rec.path for rec in heads])
     for rec in heads:
-        origin = _origin(report, rec.path)
+        origin = origins[rec.path]
         out.append(f"    {shown(rec.revision)}  {shown(rec.path)}"
                    + (f"  ({shown(origin)})" if origin else ""))
-    forks = fork_points(report.records, [r.revision for r in heads])
+    forks = fork_facts(report.records, [r.revision for r in heads])[0]
     if forks:
         out.append(f"  they fork at {', '.join(map(shown, forks))}")
     from hooks_manager.explain import block_lines  # the picture and what both lines change
@@ -259,6 +265,8 @@ def _project_json(report: ProjectReport, several: bool) -> dict[str, object]:
     forked = verdict.forked
     fixes = (merge_commands(report, several)
              if forked and verdict.heads_meaningful and not edit_instead(report) else [])
+    added = (added_by(report, [r.path for r in verdict.heads])
+             if forked and _in_git(report) else {})
     return {
         "name": project.name,
         "config": os.path.relpath(project.config_path, root) if project.config_path else None,
@@ -271,8 +279,7 @@ def _project_json(report: ProjectReport, several: bool) -> dict[str, object]:
         "revisions": verdict.revision_count,
         "heads": [{"revision": r.revision, "path": r.path, "branch_labels":
                    sorted(verdict.labels_of.get(r.revision, ())),
-                   "added_by": added_by(report, r.path) if forked and _in_git(report) else None}
-                  for r in verdict.heads],
+                   "added_by": added.get(r.path)} for r in verdict.heads],
         "effective_heads": verdict.effective_heads,
         "bases": verdict.bases,
         "problems": [p.as_json() for p in verdict.problems],

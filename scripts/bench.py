@@ -571,7 +571,7 @@ def section_explain(bench: Bench) -> Table:
 
 
 def explain_in_process(repo: Path, runs: int) -> float:
-    from hooks_manager import explain
+    from hooks_manager import explain, graph
     from hooks_manager.check import check_projects
     from hooks_manager.sources import Index
     from hooks_manager.workspace import load_workspace
@@ -581,7 +581,7 @@ def explain_in_process(repo: Path, runs: int) -> float:
     times = []
     for _ in range(runs):
         reports = check_projects(projects, Index(str(repo)), settings)
-        explain._FACTS.clear()  # what one hook process meets: nothing explained yet
+        graph._FORKS.clear()  # what one hook process meets: nothing explained yet
         explain._READ.clear()
         start = time.perf_counter()
         explain.block_lines(reports[0])

@@ -188,7 +188,7 @@ def test_hookman_merge_commits_the_head_file_with_the_merge(project: Path) -> No
     git(project, "commit", "-q", "--no-verify", "-m", "a fork, head file says so")
     done = hookman(project, "merge", "--commit", "--yes")
     assert done.returncode == 0, done.stderr
-    from hooks_manager.merge import merge_rev_id
+    from hooks_manager.graph import merge_rev_id
 
     merge_id = merge_rev_id(["bbbb0002", "cccc0003"])
     assert parse((project / HEAD_FILE).read_bytes()).heads == [merge_id]

@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from hooks_manager.merge import merge_rev_id
+from hooks_manager.graph import merge_rev_id
 from tests.headkit import HEAD_FILE, bin_env, write_heads
 from tests.helpers import add_revision, commit_all, git, hookman, init_repo, make_project
 from tests.pushkit import BASE, FIRST, SECOND, Setup, install_hooks, push, remote_sha

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pexpect
 
-from hooks_manager.merge import merge_rev_id
+from hooks_manager.graph import merge_rev_id
 from tests.helpers import add_revision, commit_all, git
 from tests.pushkit import (
     FIRST,

@@ -24,7 +24,8 @@ PACKAGE = Path(hooks_manager.__file__).parent
 # whether at module level or inside a function. "__init__" is the package itself (the version).
 LAYERS: list[tuple[str, set[str]]] = [
     ("base: errors, the pure graph, text safety, switches, the command declaration",
-     {"__init__", "errors", "graph", "textsafe", "flags", "sitepaths", "commands", "argv"}),
+     {"__init__", "errors", "graph", "digest", "textsafe", "flags", "sitepaths", "commands",
+      "argv"}),
     ("bytes, caches, processes, git queries, output",
      {"scan", "cache", "memo", "proc", "repo", "netgit", "output", "guard", "drawing", "overlaps",
       "shims", "prompts", "fixcmd"}),

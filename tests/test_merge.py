@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks_manager.merge import merge_rev_id
+from hooks_manager.graph import merge_rev_id
 from tests.helpers import add_revision, commit_all, git, hookman
 from tests.pushkit import repo_state
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks_manager.merge import merge_rev_id
+from hooks_manager.graph import merge_rev_id
 from hooks_manager.prepush import parse_refs
 from hooks_manager.sources import ZERO_SHA
 from tests.helpers import add_revision, commit_all, git, hookman

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hooks_manager.merge import merge_rev_id
+from hooks_manager.graph import merge_rev_id
 from tests.helpers import add_revision, commit_all, git
 
 A, B, C = "aaaa00000001", "bbbb00000002", "cccc00000003"
