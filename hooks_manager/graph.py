@@ -128,10 +128,11 @@ class Verdict:
                        for p in self.problems)
 
 
-# A revision hookman could not place (its parent is missing, it is in a loop, its file could
-# not be read at all) leaves its parent looking like a head.
+# A revision hookman could not place (its parent is missing, it is in a loop, its file or its
+# folder could not be read at all) leaves its parent looking like a head.
 _HEADS_BREAKERS = frozenset({"missing-parent", "cycle", "dependency-cycle", "unparseable-file",
-                             "not-static", "missing-down-revision", "missing-revision"})
+                             "not-static", "missing-down-revision", "missing-revision",
+                             "unreadable-file", "unreadable-folder"})
 
 
 def analyze(records: list[Record], policy: Policy | None = None) -> Verdict:

@@ -259,19 +259,27 @@ def added_in(
     return added_in_each(root, revs, [path], fmt, date)[0]
 
 
+_SIDE_BY_SIDE = 8  # git processes at once: each holds two pipes, and select() stops at 1,024
+
+
 def added_in_each(
     root: str, revs: list[str], paths: list[str], fmt: str, date: str | None = None
 ) -> list[str | None]:
-    """added_in() of each of ``paths``, the git processes side by side (a fork's heads)."""
+    """added_in() of each of ``paths``, a few git processes side by side (a fork's heads)."""
     dates = [f"--date={date}"] if date else []
-    running = [proc.start(["git", "log", "-1", "--diff-filter=A", f"--format={fmt}", *dates,
-                           *revs, "--", path], root) for path in paths]
     found: list[str | None] = []
-    for child in running:
-        result = proc.finish(child)
-        # "replace": names and dates are shown to the user, and must encode on any terminal.
-        said = result.out.decode(errors="replace").strip() if result.code == 0 else ""
-        found.append(said or None)
+    for first in range(0, len(paths), _SIDE_BY_SIDE):
+        running: list[proc.Running] = []
+        try:
+            for path in paths[first:first + _SIDE_BY_SIDE]:
+                running.append(proc.start(["git", "log", "-1", "--diff-filter=A",
+                                           f"--format={fmt}", *dates, *revs, "--", path], root))
+        finally:
+            results = [proc.finish(child) for child in running]  # even when a start failed
+        for result in results:
+            # "replace": names and dates are shown to the user, and must encode anywhere.
+            said = result.out.decode(errors="replace").strip() if result.code == 0 else ""
+            found.append(said or None)
     return found
 
 

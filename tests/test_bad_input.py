@@ -274,3 +274,49 @@ def test_a_closed_stdout_or_stderr_changes_no_exit_code(project: Path) -> None:
                                   capture_output=True, text=True, check=False)
             assert done.returncode == 0, (closed, done.stdout, done.stderr)
             assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_a_fork_left_by_an_unreadable_folder_gets_no_merge_offered(project: Path) -> None:
+    # Two lines in the top folder, their merge in a sub-folder that cannot be read: the two
+    # heads are an artefact of what was not read. A merge of them would be a second merge of
+    # the same heads (a real fork once the folder is readable again), so none is printed.
+    versions = project / VERSIONS
+    ini = project / "alembic.ini"
+    ini.write_text(ini.read_text() + "recursive_version_locations = true\n")
+    add_revision(project, "5f2c9e0b7d41", None)
+    add_revision(project, "8a1b2c3d9e0f", "5f2c9e0b7d41")
+    add_revision(project, "c7d8e9f0a1b2", "5f2c9e0b7d41")
+    (versions / "sub").mkdir()
+    (versions / "sub" / "d41c0ffe9e12_rev.py").write_text(
+        revision_source("d41c0ffe9e12", ("8a1b2c3d9e0f", "c7d8e9f0a1b2")))
+    commit_all(project, "history")
+    assert _without_root_override(project).returncode == 0
+    (versions / "sub").chmod(0)
+    try:
+        done = _without_root_override(project)
+    finally:
+        (versions / "sub").chmod(0o755)
+    assert done.returncode == 1, done.stdout
+    assert "unreadable-folder" in done.stdout
+    assert "migrations/versions/sub" in done.stdout
+    assert "no merge offered" in done.stdout, done.stdout
+    assert "fix: hookman merge" not in done.stdout
+    assert "alembic -c" not in done.stdout
+
+
+def test_many_heads_are_explained_within_a_small_file_limit(project: Path) -> None:
+    # Who added each head is asked of git a few processes at a time, never all at once: 40
+    # heads under a limit of 48 open files (Python itself holds a dozen).
+    add_revision(project, "5f2c9e0b7d41", None)
+    heads = [f"{n:04x}c9e0b7d41"[:12] for n in range(1, 41)]
+    for head in heads:
+        add_revision(project, head, "5f2c9e0b7d41")
+    commit_all(project, "forty lines")
+    command = f"ulimit -n 48 && {shlex.quote(sys.executable)} -m hooks_manager check --json"
+    done = subprocess.run(["sh", "-c", command], cwd=project, capture_output=True, text=True,
+                          check=False)
+    assert "Traceback" not in done.stdout + done.stderr, done.stderr
+    assert done.returncode == 1, done.stderr
+    (found,) = json.loads(done.stdout)["projects"]
+    assert sorted(h["revision"] for h in found["heads"]) == sorted(heads)
+    assert all(h["added_by"] and h["added_by"]["commit"] for h in found["heads"])
