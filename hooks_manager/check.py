@@ -78,24 +78,22 @@ def check_project(project: Project, source: Source, settings: Settings) -> Proje
                                         path=source.show(project.config_path
                                                          or project.toml_path or source.root)))
         return ProjectReport(project, source, [], verdict)
-    # First the files' names and keys alone: when they are exactly those a healthy verdict
-    # was reached from, that verdict stands, and not one file is read or record built.
+    # First the files' names and keys alone: when they are exactly those of the last verdict
+    # that had nothing to say, that verdict stands, and not one file is read or record built.
     listing = source.listing(project.locations, project.recursive)
-    fingerprint = _fingerprint(project, listing) if listing else None
-    if listing and fingerprint is not None:
-        recalled = source.cache.recall(project.name, fingerprint, listing)
-        if recalled is not None:  # nothing changed since this history was last healthy
-            return ProjectReport(project, source, None, recalled.verdict, listing,
-                                 recalled.weak, fingerprint)
+    fingerprint: Fingerprint | None = None
     problems: list[Problem] = []
     if listing:
+        fingerprint = _fingerprint(project, listing)
+        recalled = source.cache.recall(project.name, fingerprint, listing)
+        if recalled is not None:  # nothing changed since
+            return ProjectReport(project, source, None, recalled.verdict, listing,
+                                 recalled.weak, fingerprint)
         files = source.files_of(listing)
     else:
         files, problems = source.files(project.locations, project.recursive)
     if not files and not problems and not project.recursive:
         problems = _hidden_histories(project, source)
-    if problems:
-        fingerprint = None
     records, file_problems, dynamic = read_records(files, source.cache,
                                                    settings.static_fallback)
     if dynamic and settings.static_fallback:
