@@ -28,9 +28,9 @@ Key = str | tuple[str, int, int, int]
 # an entry. Derived here, from the path every get/put already carries, so no caller can forget.
 _Stored = tuple[Key, str]
 Entry = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], int]
-# A healthy verdict, remembered per project with the exact files (path and key, in order) and
-# policy it was reached from: the same inputs give the same records, hence the same verdict,
-# the same revision count and the same hand-typed ids.
+# A verdict with nothing to say (no error, no warning), remembered per project with the exact
+# files (path and key, in order) and policy it was reached from: the same inputs give the same
+# records, hence the same verdict, the same revision count and the same hand-typed ids.
 Fingerprint = bytes
 Weak = tuple[str, str, int, str]  # a hand-typed id: (revision, path, line, why)
 Remembered = tuple[Fingerprint, list[tuple[Entry, str]], list[str], list[str],
@@ -38,7 +38,7 @@ Remembered = tuple[Fingerprint, list[tuple[Entry, str]], list[str], list[str],
 
 
 class Recalled:
-    """A remembered healthy verdict: what a check of unchanged inputs would find again."""
+    """A remembered verdict: what a check of unchanged inputs would find again."""
 
     __slots__ = ("verdict", "weak")
 
