@@ -131,7 +131,7 @@ class ScanCache:
 
     def get(self, key: Key, path: str) -> Record | None:
         stored = (key, path.rpartition("/")[2])  # paths here are always "/"-separated
-        entry = (self._entries if self._entries is not None else self._records()).get(stored)
+        entry = self._records().get(stored)
         if entry is None:
             return None
         self._used.add(stored)

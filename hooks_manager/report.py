@@ -38,7 +38,8 @@ def added_by(report: ProjectReport, paths: list[str]) -> dict[str, dict[str, str
 
 
 def _origins(report: ProjectReport, paths: list[str]) -> dict[str, str]:
-    found = added_by(report, paths) if _in_git(report) else {}
+    in_git = _in_git(report)
+    found = added_by(report, paths) if in_git else {}
     origins = {}
     for path in paths:
         added = found.get(path)
@@ -47,7 +48,7 @@ def _origins(report: ProjectReport, paths: list[str]) -> dict[str, str]:
         elif isinstance(report.source, Index):
             origins[path] = "staged, not committed yet"
         else:
-            origins[path] = "not committed yet" if _in_git(report) else ""
+            origins[path] = "not committed yet" if in_git else ""
     return origins
 
 

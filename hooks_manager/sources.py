@@ -281,7 +281,7 @@ class WorkTree(Source):
                 except OSError as exc:
                     out.append(_unreadable(shown, exc))
                     continue
-            self._read(path, shown, (shown, st.st_size, st.st_mtime_ns, st.st_ctime_ns), out)
+            self._read(path, shown, _stat_key(shown, st), out)
         return out, problems
 
     def listing(self, locations: list[str], recursive: bool) -> list[tuple[str, Key]] | None:
@@ -292,7 +292,7 @@ class WorkTree(Source):
         for shown, _, st in found:
             if isinstance(st, OSError) or st.st_mode & 0o170000 == _LINK:
                 return None  # `files` says what it is, or reads through the link
-            out.append((shown, (shown, st.st_size, st.st_mtime_ns, st.st_ctime_ns)))
+            out.append((shown, _stat_key(shown, st)))
         return out
 
     def files_of(self, listing: list[tuple[str, Key]]) -> list[File]:
@@ -419,6 +419,12 @@ class WorkTree(Source):
             out.append(_unreadable(shown, exc))
             return
         out.append(File(shown, data, key=key))
+
+
+def _stat_key(shown: str, st: os.stat_result) -> Key:
+    """A work-tree file's cache key, git's own assumption: any write changes size or ctime.
+    The listing a verdict is recalled by and the records it reads must use the same one."""
+    return (shown, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _entry_name(entry: os.DirEntry[str]) -> str:
