@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 
-from hooks_manager import fixcmd, repo
+from hooks_manager import repo
 from hooks_manager.check import ProjectReport
-from hooks_manager.fixcmd import Fix
 from hooks_manager.graph import ERROR, Problem, fork_facts, merge_rev_id
 from hooks_manager.sources import Commit, Index, PredictedMerge
 from hooks_manager.textsafe import shown
+
+TYPE_CHECKING = False  # `typing` costs ms on the hook path
+if TYPE_CHECKING:
+    from hooks_manager.fixcmd import Fix
 
 SCHEMA_VERSION = 1
 
@@ -65,6 +68,9 @@ def merge_commands(
     other branch merged in first: on the branch alone there is nothing to merge.
     ``merging``: a merge is under way (None: ask git; pre-merge-commit runs before git
     writes MERGE_HEAD, so that hook says so itself)."""
+    from hooks_manager import fixcmd  # only a fork has commands to print
+    from hooks_manager.fixcmd import Fix
+
     heads = sorted(report.verdict.fork_heads or report.verdict.head_ids)
     project = report.project
     root = report.source.root

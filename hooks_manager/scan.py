@@ -187,6 +187,18 @@ def _hidden_assignment(node: _ast.stmt, path: str, values: Values,
 
     if isinstance(node, _ast.FunctionDef | _ast.AsyncFunctionDef | _ast.ClassDef):
         return
+    # The statements every revision file has, read without the generic walk (a cold check
+    # asks this of each statement of every file): a docstring assigns nothing, and an
+    # import binds only its aliases.
+    if isinstance(node, _ast.Expr) and isinstance(node.value, _ast.Constant):
+        return
+    if isinstance(node, _ast.Import | _ast.ImportFrom):
+        for alias in node.names:
+            if (alias.asname or alias.name) in NAMES:
+                _unknown(alias.asname or alias.name, path, node.lineno,
+                         "set by code that only runs on import", values, problems)
+                return
+        return
     for sub in _walk(node):
         name = None
         if isinstance(sub, _ast.Name) and isinstance(sub.ctx, _ast.Store):

@@ -381,6 +381,24 @@ def floor() -> Probe:
     return timed([PY, "-c", "pass"], Path.cwd())
 
 
+def launcher_note() -> str:
+    """What starts the installed `hookman` before hookman's own code runs. pip before 25.0
+    writes a console-script wrapper that imports `re` (~7 ms on this kind of machine, every
+    command); pip 25.0 and later, pipx (which keeps its pip current) and uv write one that
+    does not. The figures are only what users have with a current installer."""
+    try:
+        with open(HOOKMAN, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(2000)
+    except OSError as exc:
+        raise SystemExit(f"bench: cannot read {HOOKMAN} ({exc.strerror}): install hookman into "
+                         "this virtualenv first (pip install .)") from exc
+    if "\nimport re\n" in head:
+        return ("WARNING: the installed `hookman` was written by pip < 25.0, whose wrapper "
+                "imports `re` before hookman starts; users of pipx, uv or a current pip do not "
+                "pay that. Make the venv with `python -m venv --upgrade-deps` and reinstall.")
+    return "the installed `hookman` is a console-script wrapper that does not import `re`"
+
+
 class Bench:
     """The repositories the sections share, made once and only when a section needs them."""
 
@@ -416,6 +434,7 @@ def section_check(bench: Bench, sizes: list[int]) -> Table:
         runs = runs_for(size, bench.runs)
         warm = side_by_side(runs, {
             "pass": floor(),
+            "re": timed([PY, "-c", "import re"], repo),
             "check": timed([HOOKMAN, "check"], repo),
             "alembic": timed([ALEMBIC, "heads"], repo),
         })
@@ -429,6 +448,9 @@ def section_check(bench: Bench, sizes: list[int]) -> Table:
         g_warm, g_cold, g_against = goal.get(size, (None, None, None))
         n = f"{size:,} revisions"
         table.row(f"`python -c pass` (the floor), {n}", ms(warm["pass"]))
+        if size == 1000:  # what an old pip's wrapper would add to every figure below
+            table.row("`python -c 'import re'` vs the floor: what pip < 25.0's console-script "
+                      "wrapper adds to every `hookman` command", ms(warm["re"] - warm["pass"]))
         at_least(table, f"warm `hookman check` vs `alembic heads`, {n}", ms(warm["check"]),
                  ms(warm["alembic"]), warm["alembic"] / warm["check"], g_warm)
         at_least(table, f"cold `hookman check` vs `alembic heads`, {n}", ms(cold["check"]),
@@ -704,7 +726,7 @@ def main() -> int:
                    check=True, capture_output=True)
     print(f"hookman bench: {runs} runs per figure ({runs_for(10000, runs)} at 10,000 revisions), "
           "medians, commands alternated; whole-process wall ms unless a row says in-process; "
-          f"{os.cpu_count()} cores", flush=True)
+          f"{os.cpu_count()} cores; {launcher_note()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="hookman-bench-") as tmp:
         bench = Bench(Path(tmp), runs)
         missed = 0
