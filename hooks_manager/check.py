@@ -181,17 +181,18 @@ def read_records(
     """Records, problems, and the files whose values only running them could tell (with
     ``fallback``, every file with a computed value; without, only those that yield no record:
     the others keep their place with the literal values, the rest named in a warning)."""
-    # Loaded here, not at the top: a recalled verdict (a warm check) reads no file at all.
-    from hooks_manager.scan import filename_warning, read_many
-
     records: list[Record] = []
     problems: list[Problem] = []
     dynamic: list[tuple[File, Problem]] = []
     unseen = [file for file in files if file.known is None and file.problem is None]
     quiet = _quiet_compiler() if unseen else None
     try:
-        fresh = dict(zip((id(f) for f in unseen), read_many(
-            [(f.data, f.path, f.filename) for f in unseen]), strict=True))
+        fresh: dict[int, tuple[Record | None, list[Problem]]] = {}
+        if unseen:  # the scanner loads only when a file is read (a warm commit reads none)
+            from hooks_manager.scan import read_many
+
+            fresh = dict(zip((id(f) for f in unseen), read_many(
+                [(f.data, f.path, f.filename) for f in unseen]), strict=True))
         for file in files:
             if file.known is not None:
                 records.append(file.known)
@@ -222,6 +223,20 @@ def read_records(
         if quiet is not None:
             quiet.__exit__(None, None, None)
     return records, problems, dynamic
+
+
+def filename_warning(rec: Record, filename: str) -> Problem | None:
+    """alembic's file_template puts the id first ("<rev>_<slug>.py"); a file whose name starts
+    with another id is confusing when two files are compared by name."""
+    stem = filename[:-3]
+    if rec.revision in stem:
+        return None
+    head = stem.split("_", 1)[0]
+    if len(head) >= 8 and all(c in "0123456789abcdef" for c in head):
+        return Problem("filename-mismatch", f"{rec.path}: the file name starts with {head} but "
+                       f"its revision id is {rec.revision}", severity=WARNING, path=rec.path,
+                       line=rec.line, revisions=(rec.revision,))
+    return None
 
 
 def _quiet_compiler() -> warnings.catch_warnings[None]:

@@ -331,22 +331,6 @@ def _is_legacy_name(filename: str) -> bool:
     return bool(stem) and all(c in "0123456789abcdef" for c in stem)
 
 
-def filename_warning(rec: Record, filename: str) -> Problem | None:
-    """alembic's file_template puts the id first ("<rev>_<slug>.py"); a file whose name starts
-    with another id is confusing when two files are compared by name."""
-    stem = filename[:-3]
-    if rec.revision in stem:
-        return None
-    head = stem.split("_", 1)[0]
-    if len(head) >= 8 and all(c in "0123456789abcdef" for c in head):
-        return Problem("filename-mismatch", f"{rec.path}: the file name starts with {head} but "
-                       f"its revision id is {rec.revision}", severity=WARNING, path=rec.path,
-                       line=rec.line, revisions=(rec.revision,))
-    return None
-
-
-
-
 # --- many files at once ----------------------------------------------------------------------
 
 # Below this many unread files a second process costs more than it saves (fork ~1 ms).
