@@ -77,3 +77,17 @@ def test_unrelated_histories_get_a_merge_line_git_accepts(project: Path, tmp_pat
                             text=True, env=env, check=False)
     assert pasted.returncode == 0, pasted.stderr
     assert git(project, "rev-parse", "HEAD^2") == git(project, "rev-parse", "unrelated")
+
+
+def test_a_file_named_for_another_id_is_said_cold_and_warm(project: Path) -> None:
+    # alembic names a file after its id; one named for another id is confusing when two are
+    # compared by name. Said the same whether the record was just read or comes from the cache.
+    add_revision(project, "aaaa0001", None)
+    named = add_revision(project, "bbbb0002", "aaaa0001")
+    named.rename(named.with_name("cafe0123beef_rev.py"))
+    commit_all(project, "history")
+    for run in ("cold", "warm"):
+        done = hookman(project, "check")
+        assert done.returncode == 0, (run, done.stdout, done.stderr)
+        assert ("migrations/versions/cafe0123beef_rev.py: the file name starts with "
+                "cafe0123beef but its revision id is bbbb0002") in done.stdout + done.stderr, run

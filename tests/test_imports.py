@@ -34,14 +34,19 @@ def without_coverage() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
 
 
-def imported(cwd: Path, *args: str) -> tuple[int, set[str]]:
+def every_module(cwd: Path, *args: str) -> tuple[int, set[str]]:
+    """The exit code of `hookman ARGS` in a fresh interpreter, and every module it imported."""
     done = subprocess.run([sys.executable, "-c", PROBE.format(args=list(args))], cwd=cwd,
                           capture_output=True, text=True, check=False,
                           stdin=subprocess.DEVNULL, env=without_coverage())
     assert "Traceback" not in done.stderr, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    modules = set(result["modules"])
-    return result["code"], {name.split(".")[0] for name in modules} | (modules & EXPLAINING) | {
+    return result["code"], set(result["modules"])
+
+
+def imported(cwd: Path, *args: str) -> tuple[int, set[str]]:
+    code, modules = every_module(cwd, *args)
+    return code, {name.split(".")[0] for name in modules} | (modules & EXPLAINING) | {
         m for m in modules if m == "hooks_manager.hygiene"}
 
 
@@ -82,6 +87,19 @@ def test_healthy_paths_import_nothing_heavy(healthy: Path, args: tuple[str, ...]
     assert not EXPLAINING & modules, sorted(EXPLAINING & modules)
     if args[0] == "hook":
         assert "hooks_manager.hygiene" not in modules  # the healthy hook says nothing
+
+
+@pytest.mark.parametrize("args", [("hook", "pre-commit"), ("check",)])
+def test_a_warm_run_loads_no_scanner(healthy: Path, args: tuple[str, ...]) -> None:
+    # The first run reads the files and fills the cache; the second knows every record (the
+    # commit by blob id, the check by its recalled verdict), so nothing loads the scanner.
+    first_code, first = every_module(healthy, *args)
+    assert first_code == 0
+    assert "hooks_manager.scan" in first  # the probe would see it
+    code, modules = every_module(healthy, *args)
+    assert code == 0
+    assert "hooks_manager.check" in modules
+    assert "hooks_manager.scan" not in modules
 
 
 def test_a_blocked_commit_loads_the_explanation(healthy: Path) -> None:
