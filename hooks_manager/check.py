@@ -198,7 +198,7 @@ def read_records(
                 records.append(file.known)
                 # A remembered record still gets the name checks a fresh scan gets: the
                 # verdict must not depend on whether the cache was warm.
-                warning = filename_warning(file.known, file.filename)
+                warning = _filename_warning(file.known, file.filename)
                 if warning is not None:
                     problems.append(warning)
                 continue
@@ -216,7 +216,7 @@ def read_records(
             records.append(found)
             if cache is not None and file.key is not None and not found_problems:
                 cache.put(file.key, found)  # only clean records: problems are worked out afresh
-            warning = filename_warning(found, file.filename)
+            warning = _filename_warning(found, file.filename)
             if warning is not None:
                 problems.append(warning)
     finally:
@@ -225,7 +225,7 @@ def read_records(
     return records, problems, dynamic
 
 
-def filename_warning(rec: Record, filename: str) -> Problem | None:
+def _filename_warning(rec: Record, filename: str) -> Problem | None:
     """alembic's file_template puts the id first ("<rev>_<slug>.py"); a file whose name starts
     with another id is confusing when two files are compared by name."""
     stem = filename[:-3]

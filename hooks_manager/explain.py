@@ -9,6 +9,7 @@ import os
 import sys
 
 from hooks_manager.check import ProjectReport
+from hooks_manager.graph import fork_facts as graph_fork_facts
 from hooks_manager.overlaps import Overlap
 
 TYPE_CHECKING = False
@@ -102,10 +103,8 @@ def forked_heads(report: ProjectReport) -> list[str]:
 def fork_facts(report: ProjectReport) -> tuple[list[str], list[str], dict[str, list[str]]]:
     """(forked heads, fork points, each head's line since the fork): the picture, the
     overlap read and the JSON all need them (graph.fork_facts works them out once)."""
-    from hooks_manager.graph import fork_facts as facts
-
     heads = forked_heads(report)
-    forks, lines = facts(report.records, heads) if len(heads) > 1 else ([], {})
+    forks, lines = graph_fork_facts(report.records, heads) if len(heads) > 1 else ([], {})
     return heads, forks, lines
 
 

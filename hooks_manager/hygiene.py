@@ -9,7 +9,7 @@ draws 20,000).
 
 from __future__ import annotations
 
-from hooks_manager.graph import ERROR, WARNING, Problem, Record
+from hooks_manager.graph import ERROR, WARNING, Problem, Record, fork_facts
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -187,8 +187,6 @@ def numbered_collisions(records: list[Record], forked_heads: Sequence[str]
                         ) -> list[Problem]:
     """Two lines of a fork that each numbered a revision the same (`0041_users`,
     `0041_orders`): the sequential-id race, named as one."""
-    from hooks_manager.graph import fork_facts
-
     if len(forked_heads) < 2:
         return []
     taken: dict[str, list[tuple[str, str]]] = {}

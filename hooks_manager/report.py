@@ -35,8 +35,11 @@ def added_by(report: ProjectReport, paths: list[str]) -> dict[str, dict[str, str
     found = repo.added_in_each(source.root, revs, paths, "%h%x00%an%x00%ad", date="short")
     out: dict[str, dict[str, str] | None] = {}
     for path, said in zip(paths, found, strict=True):
-        sha, author, date = said.split("\0") if said else ("", "", "")
-        out[path] = {"commit": sha, "author": author, "date": date} if said else None
+        if said is None:
+            out[path] = None
+            continue
+        sha, author, date = said.split("\0")
+        out[path] = {"commit": sha, "author": author, "date": date}
     return out
 
 

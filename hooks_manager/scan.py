@@ -194,9 +194,10 @@ def _hidden_assignment(node: _ast.stmt, path: str, values: Values,
         return
     if isinstance(node, _ast.Import | _ast.ImportFrom):
         for alias in node.names:
-            if (alias.asname or alias.name) in NAMES:
-                _unknown(alias.asname or alias.name, path, node.lineno,
-                         "set by code that only runs on import", values, problems)
+            bound = alias.asname or alias.name
+            if bound in NAMES:
+                _unknown(bound, path, node.lineno, "set by code that only runs on import",
+                         values, problems)
                 return
         return
     for sub in _walk(node):

@@ -360,7 +360,7 @@ class WorkTree(Source):
             folders: list[str] = []
             for entry in entries:
                 name = entry.name
-                revision = name.endswith(".py") and not name.startswith(("__init__", ".#"))
+                revision = is_revision_name(name)
                 if not (revision or recursive):
                     continue
                 try:
